@@ -1,0 +1,35 @@
+"""Pages that belong to no single app: the home page, health check and error pages."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
+from django.shortcuts import render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "portal/home.html")
+
+
+@require_safe
+@never_cache
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_safe
+def hello(request: HttpRequest) -> HttpResponse:
+    """A bare view, the baseline the page benchmarks are measured against."""
+    return HttpResponse("hello", content_type="text/plain")
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    # No request context here: whatever failed may fail again while rendering it.
+    context = {"guide_centre_phone": settings.GUIDE_CENTRE_PHONE}
+    return HttpResponseServerError(loader.render_to_string("500.html", context))
