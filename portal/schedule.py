@@ -1,7 +1,8 @@
 """The Celery beat schedule: every scheduled job of the portal, in one place.
 
 Each job is a thin task that calls a domain function; each is also a management
-command for ops (named in the comment), so a job can be run by hand for a given day.
+command for ops (``JOB_COMMANDS``), so a job can be run by hand, for a given day where
+the job is about a day.
 """
 
 BEAT_SCHEDULE: dict[str, dict] = {
@@ -10,4 +11,9 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "portal.sms.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+}
+
+# job name → the management command that runs the same job by hand
+JOB_COMMANDS: dict[str, str] = {
+    "sms-sweep": "sms_sweep",
 }
