@@ -1,0 +1,376 @@
+"""The one way the portal sends SMS: write an outbox row, send it after commit.
+
+platform.md, "SMS": every message is first a row in the outbox, written in the same
+transaction as the change that caused it; a Celery task sends it after commit; a
+periodic sweep re-sends rows left pending. docs/sms.md explains the whole flow and why
+a message reaches the gateway at most once per idempotency key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from portal import clock
+from portal.sms.backends import SmsRejected, SmsTemporaryFailure, get_backend
+from portal.sms.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait before attempt n+1 after attempt n failed: 10 s, 30 s, 90 s, ...
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_FACTOR = 3
+BACKOFF_MAX_SECONDS = 3600
+# A worker that cannot finish its sends this long before the sweep would reclaim them
+# hands the rest back instead (see ``_send_budget``).
+SAFETY_MARGIN_SECONDS = 1
+
+LOST_WORKER_ERROR = "발송 작업이 끝나지 않음(작업자 중단): 발송 여부 확인 후 다시 보냄"
+
+
+@dataclasses.dataclass(frozen=True)
+class SmsDraft:
+    """One message to queue with ``sms_queue_many``."""
+
+    to: str
+    body: str
+    kind: str
+    idempotency_key: str
+
+
+@dataclasses.dataclass
+class BatchResult:
+    claimed: int = 0
+    sent: int = 0
+    already_taken: int = 0
+    retrying: int = 0
+    failed: int = 0
+    handed_back: int = 0
+
+
+@dataclasses.dataclass
+class SweepResult:
+    reclaimed: int = 0
+    queued: int = 0
+    sent_here: int = 0
+
+
+# --- Queueing ---------------------------------------------------------------------------
+
+
+def sms_queue(*, to: str, body: str, kind: str, idempotency_key: str) -> OutboxMessage:
+    """Queue one SMS in the caller's transaction; it is sent after commit.
+
+    platform.md, "SMS". A repeated ``idempotency_key`` creates nothing and returns the
+    row already written under that key (with its original content).
+    """
+    draft = SmsDraft(to=to, body=body, kind=kind, idempotency_key=idempotency_key)
+    sms_queue_many(drafts=[draft])
+    return OutboxMessage.objects.get(idempotency_key=idempotency_key)
+
+
+def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
+    """Queue many SMS in the caller's transaction; return how many rows were new.
+
+    platform.md, "SMS". Keys already in the outbox (or repeated within ``drafts``) are
+    skipped. Sending starts after commit, in batches of ``SMS_BATCH_SIZE``.
+    """
+    by_key: dict[str, SmsDraft] = {}
+    for draft in drafts:
+        by_key.setdefault(draft.idempotency_key, draft)
+    if not by_key:
+        return 0
+    now = clock.now()
+    new_ids: list[int] = []
+    keys = list(by_key)
+    with transaction.atomic():
+        for start in range(0, len(keys), 1000):
+            chunk = keys[start : start + 1000]
+            known = set(
+                OutboxMessage.objects.filter(idempotency_key__in=chunk).values_list(
+                    "idempotency_key", flat=True
+                )
+            )
+            rows = [
+                OutboxMessage(
+                    to=by_key[key].to,
+                    body=by_key[key].body,
+                    kind=by_key[key].kind,
+                    idempotency_key=key,
+                    created_at=now,
+                    next_attempt_at=now,
+                )
+                for key in chunk
+                if key not in known
+            ]
+            if not rows:
+                continue
+            # ignore_conflicts: a concurrent transaction may have written the same key.
+            OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+            new_ids.extend(
+                OutboxMessage.objects.filter(
+                    idempotency_key__in=[row.idempotency_key for row in rows], created_at=now
+                ).values_list("id", flat=True)
+            )
+    if new_ids:
+        transaction.on_commit(lambda: outbox_dispatch(ids=new_ids), robust=True)
+    return len(new_ids)
+
+
+def outbox_dispatch(*, ids: Sequence[int], countdown: float | None = None) -> bool:
+    """Hand the rows to the workers in batches; never raise, never wait for a broker.
+
+    When the broker cannot be reached the rows stay ``pending`` and the sweep sends
+    them later; the request that queued them goes on.
+    """
+    from portal.sms.tasks import send_outbox_batch
+
+    batch = max(1, settings.SMS_BATCH_SIZE)
+    ok = True
+    for start in range(0, len(ids), batch):
+        chunk = list(ids[start : start + batch])
+        try:
+            send_outbox_batch.apply_async(kwargs={"ids": chunk}, countdown=countdown, retry=False)
+        except Exception as exc:  # broker down: the sweep will send these rows
+            ok = False
+            logger.warning(
+                "SMS outbox: could not queue %d messages (%s); the sweep will send them",
+                len(ids) - start,
+                exc,
+            )
+            break
+    return ok
+
+
+# --- Sending ----------------------------------------------------------------------------
+
+
+def backoff_seconds(*, attempts: int) -> int:
+    """Delay before the next attempt after ``attempts`` failed ones."""
+    delay = BACKOFF_BASE_SECONDS * BACKOFF_FACTOR ** max(attempts - 1, 0)
+    return min(delay, BACKOFF_MAX_SECONDS)
+
+
+def _send_budget() -> dt.timedelta:
+    """How long after claiming a batch a worker may still start a send.
+
+    The sweep takes back rows that have been ``sending`` for ``SMS_SWEEP_AFTER_SECONDS``.
+    A worker starts no gateway call (a look-up plus a send, each bounded by
+    ``SMS_GATEWAY_TIMEOUT``) that could still be running at that moment, so the sweep
+    only ever takes back rows of a worker that died.
+    """
+    seconds = (
+        settings.SMS_SWEEP_AFTER_SECONDS - 2 * settings.SMS_GATEWAY_TIMEOUT - SAFETY_MARGIN_SECONDS
+    )
+    return dt.timedelta(seconds=seconds)
+
+
+def outbox_claim(*, ids: Sequence[int] | None = None, limit: int | None = None) -> list:
+    """Move due ``pending`` rows to ``sending`` and commit, before any gateway call.
+
+    Two workers never claim one row: on PostgreSQL the candidates are locked with
+    ``FOR UPDATE SKIP LOCKED``; on SQLite the write transaction is taken at BEGIN
+    (``transaction_mode = IMMEDIATE``), which serialises claims.
+    """
+    now = clock.now()
+    limit = limit or settings.SMS_BATCH_SIZE
+    with transaction.atomic():
+        candidates = OutboxMessage.objects.filter(
+            status=OutboxStatus.PENDING, next_attempt_at__lte=now
+        )
+        if ids is not None:
+            candidates = candidates.filter(id__in=list(ids))
+        rows = list(
+            candidates.select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit]
+        )
+        if not rows:
+            return []
+        OutboxMessage.objects.filter(
+            id__in=[row.id for row in rows], status=OutboxStatus.PENDING
+        ).update(status=OutboxStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    for row in rows:
+        row.status = OutboxStatus.SENDING
+        row.claimed_at = now
+        row.attempts += 1
+    return rows
+
+
+def _finish(row: OutboxMessage, **changes) -> bool:
+    """Write the outcome of a claimed row, only if this worker still holds the claim."""
+    updated = OutboxMessage.objects.filter(
+        id=row.id, status=OutboxStatus.SENDING, claimed_at=row.claimed_at
+    ).update(**changes)
+    if not updated:
+        logger.error("SMS outbox: row %s was taken back while this worker sent it", row.id)
+    for field, value in changes.items():
+        setattr(row, field, value)
+    return bool(updated)
+
+
+def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
+    """Send one claimed row; return the back-off in seconds when it will be retried."""
+    now = clock.now
+    try:
+        if row.attempts > 1:
+            # An earlier attempt may have reached the gateway (timeout, dead worker):
+            # ask before sending again.
+            provider_id = backend.find_sent(row)
+            if provider_id is not None:
+                _finish(
+                    row,
+                    status=OutboxStatus.SENT,
+                    provider_message_id=provider_id,
+                    sent_at=now(),
+                    last_error="",
+                )
+                result.already_taken += 1
+                return None
+            if row.attempts > settings.SMS_MAX_ATTEMPTS:
+                _finish(
+                    row,
+                    status=OutboxStatus.FAILED,
+                    last_error=f"{settings.SMS_MAX_ATTEMPTS}번 시도 후 포기: {row.last_error}",
+                )
+                result.failed += 1
+                return None
+        provider_id = backend.send(row)
+    except SmsRejected as exc:
+        _finish(row, status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
+        result.failed += 1
+        return None
+    except Exception as exc:
+        if not isinstance(exc, SmsTemporaryFailure):
+            logger.exception("SMS outbox: unexpected error sending row %s", row.id)
+        if row.attempts >= settings.SMS_MAX_ATTEMPTS:
+            _finish(
+                row,
+                status=OutboxStatus.FAILED,
+                last_error=f"{row.attempts}번 시도 후 포기: {exc}"[:2000],
+            )
+            result.failed += 1
+            return None
+        delay = backoff_seconds(attempts=row.attempts)
+        _finish(
+            row,
+            status=OutboxStatus.PENDING,
+            next_attempt_at=now() + dt.timedelta(seconds=delay),
+            last_error=str(exc)[:2000],
+        )
+        result.retrying += 1
+        return delay
+    _finish(
+        row,
+        status=OutboxStatus.SENT,
+        provider_message_id=provider_id or "",
+        sent_at=now(),
+        last_error="",
+    )
+    result.sent += 1
+    return None
+
+
+def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = None) -> BatchResult:
+    """Claim due rows (``ids`` or the oldest ``limit``) and send them through the backend.
+
+    platform.md, "SMS": retries with back-off on gateway errors; after
+    ``SMS_MAX_ATTEMPTS`` the row is ``failed``; status, attempts, provider id and the last
+    error stay on the row.
+    """
+    result = BatchResult()
+    rows = outbox_claim(ids=ids, limit=limit)
+    result.claimed = len(rows)
+    if not rows:
+        return result
+    deadline = rows[0].claimed_at + _send_budget()
+    retry_delays: dict[int, int] = {}
+    handed_back: list[int] = []
+    backend = get_backend()
+    with backend:
+        for index, row in enumerate(rows):
+            if clock.now() >= deadline:
+                handed_back = [later.id for later in rows[index:]]
+                break
+            delay = _deliver(backend, row, result)
+            if delay is not None:
+                retry_delays[row.id] = delay
+    if handed_back:
+        result.handed_back = OutboxMessage.objects.filter(
+            id__in=handed_back, status=OutboxStatus.SENDING, claimed_at=rows[0].claimed_at
+        ).update(status=OutboxStatus.PENDING, attempts=F("attempts") - 1, claimed_at=None)
+        outbox_dispatch(ids=handed_back)
+    if retry_delays:
+        shortest = min(retry_delays.values())
+        outbox_dispatch(ids=list(retry_delays), countdown=shortest)
+    return result
+
+
+# --- Sweep ------------------------------------------------------------------------------
+
+
+def outbox_sweep(*, send_here_if_broker_down: bool = True) -> SweepResult:
+    """Send what was left behind: rows of dead workers and rows whose task was lost.
+
+    platform.md, "SMS": "a periodic sweep re-sends rows left pending (lost task, broker
+    down)". Rows ``sending`` for longer than ``SMS_SWEEP_AFTER_SECONDS`` go back to
+    ``pending`` (their next attempt first asks the gateway whether the message arrived);
+    rows due for longer than that are queued again. When the broker is down the sweep
+    sends them itself.
+    """
+    result = SweepResult()
+    now = clock.now()
+    stale = now - dt.timedelta(seconds=settings.SMS_SWEEP_AFTER_SECONDS)
+    reclaimed_ids = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.SENDING, claimed_at__lt=stale).values_list(
+            "id", flat=True
+        )
+    )
+    if reclaimed_ids:
+        result.reclaimed = OutboxMessage.objects.filter(
+            id__in=reclaimed_ids, status=OutboxStatus.SENDING, claimed_at__lt=stale
+        ).update(
+            status=OutboxStatus.PENDING,
+            claimed_at=None,
+            next_attempt_at=now,
+            last_error=LOST_WORKER_ERROR,
+        )
+    due = list(
+        OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=stale)
+        .order_by("next_attempt_at", "id")
+        .values_list("id", flat=True)
+    )
+    ids = sorted(set(due) | set(reclaimed_ids))
+    if not ids:
+        return result
+    if outbox_dispatch(ids=ids):
+        result.queued = len(ids)
+    elif send_here_if_broker_down:
+        while True:
+            batch = outbox_send_batch(ids=ids)
+            result.sent_here += batch.sent + batch.already_taken
+            if not batch.claimed:
+                break
+    return result
+
+
+def outbox_retry_failed(*, ids: Sequence[int]) -> int:
+    """Give failed messages a fresh set of attempts (staff action in the admin)."""
+    now = clock.now()
+    with transaction.atomic():
+        retried = list(
+            OutboxMessage.objects.filter(id__in=list(ids), status=OutboxStatus.FAILED).values_list(
+                "id", flat=True
+            )
+        )
+        # attempts restart at 1, not 0: the next attempt still checks the gateway first.
+        OutboxMessage.objects.filter(id__in=retried).update(
+            status=OutboxStatus.PENDING, attempts=1, next_attempt_at=now, claimed_at=None
+        )
+        if retried:
+            transaction.on_commit(lambda: outbox_dispatch(ids=retried), robust=True)
+    return len(retried)

@@ -1,0 +1,64 @@
+"""Queueing: rows in the caller's transaction, one row per key, sending after commit."""
+
+import pytest
+from django.db import transaction
+
+from portal.sms.backends import locmem
+from portal.sms.models import OutboxMessage, OutboxStatus
+from portal.sms.services import SmsDraft, sms_queue, sms_queue_many
+
+pytestmark = pytest.mark.django_db
+
+
+def test_queue_writes_a_pending_row_and_sends_after_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        message = sms_queue(
+            to="01012345678", body="인증번호 123456", kind="code", idempotency_key="k1"
+        )
+        assert message.status == OutboxStatus.PENDING
+        assert locmem.outbox == []
+    assert len(callbacks) == 1
+    message.refresh_from_db()
+    assert message.status == OutboxStatus.SENT
+    assert message.attempts == 1
+    assert message.sent_at is not None
+    assert [(sms.to, sms.body, sms.kind) for sms in locmem.outbox] == [
+        ("01012345678", "인증번호 123456", "code")
+    ]
+
+
+def test_repeated_key_creates_nothing_new(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = sms_queue(to="01012345678", body="첫 문자", kind="code", idempotency_key="same")
+        again = sms_queue(to="01099999999", body="둘째 문자", kind="code", idempotency_key="same")
+    assert first.pk == again.pk
+    assert again.body == "첫 문자"
+    assert OutboxMessage.objects.count() == 1
+    assert len(locmem.outbox) == 1
+
+
+def test_queue_many_counts_only_new_rows(django_capture_on_commit_callbacks):
+    sms_queue(to="01011112222", body="먼저", kind="notice", idempotency_key="n-0")
+    drafts = [
+        SmsDraft(to=f"0101111{i:04d}", body=f"알림 {i}", kind="notice", idempotency_key=f"n-{i}")
+        for i in range(5)
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        created = sms_queue_many(drafts=[*drafts, drafts[1]])
+    assert created == 4
+    assert OutboxMessage.objects.count() == 5
+    # n-0's own commit callback was not captured: only the four new rows were sent here.
+    assert sorted(sms.idempotency_key for sms in locmem.outbox) == [f"n-{i}" for i in range(1, 5)]
+
+
+def test_row_rolls_back_with_the_callers_transaction(django_capture_on_commit_callbacks):
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        sms_queue(to="01012345678", body="보내지 말 것", kind="code", idempotency_key="rb")
+        raise RuntimeError("the change that caused the SMS failed")
+    assert callbacks == []
+    assert not OutboxMessage.objects.filter(idempotency_key="rb").exists()
+    assert locmem.outbox == []
