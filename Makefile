@@ -15,7 +15,7 @@ PORT ?= 8000
 	.tools/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
 bootstrap: $(if $(filter .tools/bin/uv,$(UV)),.tools/bin/uv)
-	@mkdir -p var
+	@mkdir -p var/static
 	$(UV) sync --frozen --quiet
 
 migrate: bootstrap

@@ -1,0 +1,23 @@
+"""Every scheduled job is a registered task and a management command for ops."""
+
+from django.core.management import get_commands
+
+from portal.celery import app
+from portal.schedule import BEAT_SCHEDULE, JOB_COMMANDS
+
+
+def test_every_scheduled_job_is_a_registered_task():
+    app.loader.import_default_modules()
+    for name, entry in BEAT_SCHEDULE.items():
+        assert entry["task"] in app.tasks, f"{name}: task {entry['task']} is not registered"
+
+
+def test_every_scheduled_job_can_be_run_by_hand():
+    commands = get_commands()
+    assert set(JOB_COMMANDS) == set(BEAT_SCHEDULE)
+    for name, command in JOB_COMMANDS.items():
+        assert command in commands, f"{name}: no management command {command}"
+
+
+def test_beat_runs_in_korean_time(settings):
+    assert settings.CELERY_TIMEZONE == "Asia/Seoul"

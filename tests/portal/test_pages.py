@@ -1,0 +1,98 @@
+"""The shell every page shares: header menu, home page, error pages, security headers."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def partner(django_user_model):
+    return django_user_model.objects.create_user(
+        username="01012345678", phone="01012345678", name="김기사", password="Blue1234!x"
+    )
+
+
+def test_home_says_what_the_portal_is(client, django_assert_num_queries):
+    # An anonymous visitor costs no query: no session cookie, nothing to look up.
+    with django_assert_num_queries(0):
+        response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>파트너플레이스</h1>" in html
+    assert "교육" in html and "1533-0301" in html
+
+
+def test_member_menu_for_a_visitor_offers_login(client):
+    html = client.get("/").content.decode()
+    assert 'aria-label="회원 메뉴"' in html
+    assert f'href="{reverse("account_login")}">로그인</a>' in html
+    assert ">로그아웃</button>" not in html
+
+
+def test_member_menu_for_a_partner(client, partner, django_assert_num_queries):
+    client.force_login(partner)
+    # 1 session, 2 user
+    with django_assert_num_queries(2):
+        html = client.get("/").content.decode()
+    assert "회원정보 수정" in html
+    assert ">로그아웃</button>" in html
+    assert ">로그인</a>" not in html
+    assert "김기사 님" in html
+
+
+def test_unknown_page_is_friendly_and_404(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "페이지를 찾을 수 없어요" in response.content.decode()
+
+
+def test_server_error_page_is_friendly(settings):
+    from portal.views import server_error
+
+    response = server_error(None)
+    assert response.status_code == 500
+    assert "잠시 문제가 생겼어요" in response.content.decode()
+    assert settings.GUIDE_CENTRE_PHONE in response.content.decode()
+
+
+def test_csp_forbids_inline_script(client):
+    response = client.get("/")
+    policy = response.headers["Content-Security-Policy"]
+    directives = dict(
+        (part.split()[0], part.split()[1:]) for part in policy.split(";") if part.strip()
+    )
+    assert directives["script-src"] == ["'self'"]
+    assert "'unsafe-inline'" not in policy
+    assert "'unsafe-eval'" not in policy
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+
+
+def test_pages_carry_no_inline_script_or_style(client, partner):
+    for c in (client, Client()):
+        if c is client:
+            c.force_login(partner)
+        html = c.get("/").content.decode()
+        assert "<script>" not in html and "<script " not in html.replace("<script src=", "")
+        assert " style=" not in html
+        assert " onclick=" not in html
+
+
+def test_security_headers(client):
+    response = client.get("/")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_healthz(client):
+    assert client.get("/healthz").content == b"ok"
+
+
+def test_logout_needs_post_and_csrf(partner):
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(partner)
+    response = csrf_client.post(reverse("account_logout"))
+    assert response.status_code == 403

@@ -1,0 +1,66 @@
+"""The home page and the header menu in a real browser, with and without JavaScript."""
+
+import pytest
+
+from tests.support.browser import assert_accessible, assert_no_horizontal_scroll
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_home_page_is_accessible(any_page, live_server):
+    any_page.goto(live_server.url + "/")
+    assert any_page.get_by_role("heading", level=1).inner_text() == "파트너플레이스"
+    assert_accessible(any_page)
+    assert_no_horizontal_scroll(any_page)
+    any_page.get_by_label("회원 메뉴").first.click()
+    assert any_page.get_by_role("link", name="로그인", exact=True).first.is_visible()
+    assert_accessible(any_page)
+
+
+def test_home_has_no_horizontal_scroll_at_320(browser, live_server):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="ko-KR")
+    page = context.new_page()
+    page.goto(live_server.url + "/")
+    assert_no_horizontal_scroll(page)
+    context.close()
+
+
+def test_member_menu_works_without_javascript(no_js_page, live_server):
+    no_js_page.goto(live_server.url + "/")
+    menu_login = no_js_page.locator("nav[aria-label='회원 메뉴']").get_by_role(
+        "link", name="로그인"
+    )
+    assert not menu_login.is_visible()
+    no_js_page.locator("summary[aria-label='회원 메뉴']").click()
+    assert menu_login.is_visible()
+    menu_login.click()
+    no_js_page.wait_for_url("**/accounts/login/**")
+
+
+def test_member_menu_closes_with_escape(phone_page, live_server):
+    phone_page.goto(live_server.url + "/")
+    summary = phone_page.locator("summary[aria-label='회원 메뉴']")
+    summary.click()
+    assert phone_page.locator("details[data-member-menu]").get_attribute("open") is not None
+    phone_page.keyboard.press("Escape")
+    assert phone_page.locator("details[data-member-menu]").get_attribute("open") is None
+
+
+def test_tap_targets_are_large_enough(phone_page, live_server):
+    phone_page.goto(live_server.url + "/")
+    phone_page.locator("summary[aria-label='회원 메뉴']").click()
+    small = phone_page.evaluate(
+        """() => [...document.querySelectorAll('a, button, summary, input, select')]
+              .filter(el => el.offsetParent !== null && !el.classList.contains('skip-link'))
+              .map(el => [el.textContent.trim() || el.getAttribute('aria-label'),
+                          el.getBoundingClientRect()])
+              .filter(([, r]) => r.width < 44 || r.height < 44)
+              .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+    )
+    assert small == []
+
+
+def test_base_font_is_at_least_16px(phone_page, live_server):
+    phone_page.goto(live_server.url + "/")
+    size = phone_page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
+    assert size >= 16
