@@ -1,0 +1,1 @@
+"""Small HTTP servers standing in for third parties (only those are ever faked)."""
