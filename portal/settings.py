@@ -240,6 +240,17 @@ CONTENT_SECURITY_POLICY = {
 # --- Product --------------------------------------------------------------------------
 GUIDE_CENTRE_PHONE = env_str("GUIDE_CENTRE_PHONE", "1533-0301")
 
+# Courses (courses.md): share of a video's duration that must really be watched, the
+# reminder days before a deadline, and the limits of a progress report.
+COURSES_COMPLETION_THRESHOLD = float(env_str("COURSES_COMPLETION_THRESHOLD", "0.9"))
+if not 0 < COURSES_COMPLETION_THRESHOLD <= 1:
+    raise ImproperlyConfigured("COURSES_COMPLETION_THRESHOLD must be in (0, 1].")
+COURSES_REMINDER_DAYS = [int(day) for day in env_list("COURSES_REMINDER_DAYS", ["3", "1"])]
+COURSES_REPORT_EVERY_SECONDS = env_int("COURSES_REPORT_EVERY_SECONDS", 5)
+COURSES_MAX_PLAYBACK_RATE = float(env_str("COURSES_MAX_PLAYBACK_RATE", "2.0"))
+COURSES_REPORT_SLACK = float(env_str("COURSES_REPORT_SLACK", "10"))
+COURSES_OPEN_COURSE_DAYS = env_int("COURSES_OPEN_COURSE_DAYS", 30)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
