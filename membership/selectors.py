@@ -1,0 +1,155 @@
+"""Reads of the pro-membership ledger (membership.md)."""
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Max, Q, Sum
+
+from membership.models import (
+    OPEN_STATUSES,
+    Account,
+    AttemptResult,
+    ChargeAttempt,
+    JournalEntry,
+    Payback,
+    Period,
+    Rating,
+    Refund,
+    RefundKind,
+    Subscription,
+    Usage,
+)
+
+
+def account_is_withdrawn(*, user) -> bool:
+    """True once the partner deleted the portal account (accounts.md, "Withdrawal")."""
+    withdrawn_at = getattr(user, "withdrawn_at", None)
+    if withdrawn_at is not None:
+        return True
+    return not user.is_active
+
+
+def subscription_latest(*, user, for_update: bool = False) -> Subscription | None:
+    qs = Subscription.objects.filter(user=user).order_by("-joined_at", "-id")
+    if for_update:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def subscription_open(*, user, for_update: bool = False) -> Subscription | None:
+    qs = Subscription.objects.filter(user=user, status__in=OPEN_STATUSES)
+    if for_update:
+        qs = qs.select_for_update()
+    return qs.first()
+
+
+def rating_at(*, user_id: int, at: dt.datetime) -> Decimal | None:
+    """The driver's latest monthly average in force at ``at`` (None: no rating)."""
+    row = (
+        Rating.objects.filter(user_id=user_id, effective_at__lte=at)
+        .order_by("-effective_at", "-id")
+        .values_list("value", flat=True)
+        .first()
+    )
+    return row
+
+
+def ratings_at(*, user_ids: Iterable[int], at: dt.datetime) -> dict[int, Decimal | None]:
+    """``rating_at`` for many drivers in one query."""
+    ids = list(user_ids)
+    out: dict[int, Decimal | None] = {}
+    rows = (
+        Rating.objects.filter(user_id__in=ids, effective_at__lte=at)
+        .order_by("user_id", "effective_at", "id")
+        .values_list("user_id", "value")
+    )
+    for user_id, value in rows:
+        out[user_id] = value  # the last row per user wins
+    return out
+
+
+def last_activity_at(*, user_id: int) -> dt.datetime | None:
+    return Usage.objects.filter(user_id=user_id).aggregate(last=Max("at"))["last"]
+
+
+def charge_approved(*, period: Period) -> ChargeAttempt | None:
+    return period.attempts.filter(result=AttemptResult.APPROVED).first()
+
+
+def charge_refunded_total(*, charge_id: int) -> int:
+    return Refund.objects.filter(charge_id=charge_id).aggregate(s=Sum("amount"))["s"] or 0
+
+
+def charge_latest_approved(*, user) -> ChargeAttempt | None:
+    return (
+        ChargeAttempt.objects.filter(user=user, result=AttemptResult.APPROVED)
+        .order_by("-at", "-id")
+        .first()
+    )
+
+
+def account_balance_for_charge(*, charge_id: int, account: str) -> int:
+    return (
+        JournalEntry.objects.filter(transaction__charge_id=charge_id, account=account).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0
+    )
+
+
+def points_balance(*, user) -> int:
+    """Every point entry of the partner summed (paybacks, clawbacks, refunds as points)."""
+    return (
+        JournalEntry.objects.filter(user=user, account=Account.PARTNER_POINTS).aggregate(
+            s=Sum("amount")
+        )["s"]
+        or 0
+    )
+
+
+def payback_live(*, qualification_no: str) -> Payback | None:
+    """The first-month payback this qualification number holds (not clawed back)."""
+    return Payback.objects.filter(qualification_no=qualification_no, clawback__isnull=True).first()
+
+
+def payback_generation(*, qualification_no: str) -> int:
+    return Payback.objects.filter(qualification_no=qualification_no, clawback__isnull=False).count()
+
+
+@dataclass
+class PeriodView:
+    period: Period
+    charge: ChargeAttempt | None
+    withdrawn: bool
+
+
+def periods_paid(*, user) -> list[Period]:
+    """Every paid period as billed, in order, without those refunded in full by a
+    cooling-off withdrawal (membership.md, replay output ``periods``)."""
+    withdrawn_charges = Refund.objects.filter(user=user, kind=RefundKind.WITHDRAWAL).values(
+        "charge_id"
+    )
+    paid = (
+        ChargeAttempt.objects.filter(user=user, result=AttemptResult.APPROVED)
+        .exclude(pk__in=withdrawn_charges)
+        .values("period_id")
+    )
+    return list(Period.objects.filter(pk__in=paid).order_by("start", "id"))
+
+
+def duty_on_since(*, user_id: int, since: dt.datetime) -> bool:
+    return Usage.objects.filter(user_id=user_id, kind=Usage.Kind.DUTY_ON, at__gte=since).exists()
+
+
+def staff_lookup(*, query: str):
+    """Partners matching a name, phone or qualification number (staff look-up)."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    digits = "".join(ch for ch in query if ch.isdigit())
+    cond = Q(qualification_no__iexact=query.strip()) | Q(name__icontains=query.strip())
+    if digits:
+        cond |= Q(phone__contains=digits)
+    return User.objects.filter(cond).order_by("id")

@@ -1,0 +1,1 @@
+"""Domain functions of the pro-membership ledger, one module per concept."""
