@@ -1,6 +1,329 @@
-from django.contrib import admin
+"""Staff tools (accounts.md, "Staff"): roster import, partners, 강제 가입, access
+requests and sign-up inquiries. Staff edits are recorded with django-simple-history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from allauth.account.decorators import secure_admin_login
+from django import forms
+from django.conf import settings
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.models import User
+from accounts.forms import BirthDateField, PhoneField
+from accounts.models import (
+    AccessRequest,
+    AccessRequestStatus,
+    DriverType,
+    FranchiseOffice,
+    RegionalHQ,
+    RosterEntry,
+    Service,
+    SignupInquiry,
+    TransportCompany,
+    User,
+)
+from accounts.services.access import AccessRequestRefused, access_request_decide
+from accounts.services.inquiries import inquiry_answer
+from accounts.services.provisioning import account_force_register
+from accounts.services.roster import roster_import_commit, roster_import_preview, roster_upsert
 
-admin.site.register(User, UserAdmin)
+# The admin login goes through allauth's login, with its rate limits.
+admin.site.login = secure_admin_login(admin.site.login)
+
+IMPORT_DIR_NAME = "roster_imports"
+IMPORT_SESSION_KEY = "accounts_roster_import"
+
+
+@admin.register(RegionalHQ)
+class RegionalHQAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "phone"]
+    search_fields = ["name"]
+
+
+@admin.register(FranchiseOffice)
+class FranchiseOfficeAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "phone", "regional_hq"]
+    list_select_related = ["regional_hq"]
+    search_fields = ["name"]
+
+
+@admin.register(TransportCompany)
+class TransportCompanyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "phone", "franchise_office", "regional_hq"]
+    list_select_related = ["franchise_office", "regional_hq"]
+    search_fields = ["name"]
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "position"]
+    prepopulated_fields = {"code": ["name"]}
+
+
+class RosterImportForm(forms.Form):
+    file = forms.FileField(
+        label="명단 파일 (CSV 또는 XLSX)",
+        help_text="첫 줄 제목: 휴대폰 번호, 이름, 생년월일, 운수사, 자격번호, 기사 유형, 서비스",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".csv", ".xlsx")):
+            raise ValidationError("CSV 또는 XLSX 파일만 올릴 수 있습니다.")
+        if upload.size > 20 * 1024 * 1024:
+            raise ValidationError("20MB보다 작은 파일만 올릴 수 있습니다.")
+        return upload
+
+
+class ForceRegisterForm(forms.Form):
+    phone = PhoneField(label="휴대폰 번호 (아이디)")
+    name = forms.CharField(label="이름", max_length=50)
+    birth_date = BirthDateField(label="생년월일")
+    transport_company = forms.ModelChoiceField(
+        label="운수사", queryset=TransportCompany.objects.all(), required=False
+    )
+    qualification_no = forms.CharField(label="자격번호", max_length=30, required=False)
+    driver_type = forms.ChoiceField(
+        label="기사 유형", choices=[("", "-"), *DriverType.choices], required=False
+    )
+    password = forms.CharField(label="처음 비밀번호 (파트너에게 전달)", max_length=128, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        phone, password = cleaned.get("phone"), cleaned.get("password")
+        if phone and password:
+            from django.contrib.auth import password_validation
+
+            try:
+                password_validation.validate_password(
+                    password, user=User(username=phone, phone=phone, name=cleaned.get("name", ""))
+                )
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+@admin.register(RosterEntry)
+class RosterEntryAdmin(SimpleHistoryAdmin):
+    list_display = ["phone", "name", "birth_date", "transport_company", "driver_type", "user"]
+    list_select_related = ["transport_company", "user"]
+    list_filter = ["driver_type", "services", "transport_company"]
+    search_fields = ["phone", "name", "qualification_no"]
+    filter_horizontal = ["services"]
+    raw_id_fields = ["user"]
+    change_list_template = "admin/accounts/rosterentry/change_list.html"
+
+    def get_urls(self):
+        extra = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="accounts_rosterentry_import",
+            ),
+            path(
+                "force-register/",
+                self.admin_site.admin_view(self.force_register_view),
+                name="accounts_rosterentry_force_register",
+            ),
+        ]
+        return extra + super().get_urls()
+
+    def _import_dir(self) -> Path:
+        directory = Path(settings.VAR_DIR) / IMPORT_DIR_NAME
+        directory.mkdir(parents=True, exist_ok=True)
+        return directory
+
+    def import_view(self, request):
+        """Upload → preview every row (bad rows with number and reason) → confirm."""
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta}
+        pending = request.session.get(IMPORT_SESSION_KEY)
+        if request.method == "POST" and request.POST.get("confirm") and pending:
+            stored = self._import_dir() / pending["token"]
+            if not stored.exists():
+                messages.error(request, "올린 파일을 찾을 수 없습니다. 다시 올려 주세요.")
+                return redirect("admin:accounts_rosterentry_import")
+            preview = roster_import_preview(filename=pending["name"], content=stored.read_bytes())
+            if not preview.ok:
+                messages.error(request, "고칠 줄이 있어 저장하지 않았습니다.")
+            else:
+                count = roster_import_commit(preview=preview)
+                messages.success(request, f"명단 {count}줄을 저장했습니다.")
+            stored.unlink(missing_ok=True)
+            request.session.pop(IMPORT_SESSION_KEY, None)
+            return redirect("admin:accounts_rosterentry_changelist")
+        form = RosterImportForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            content = upload.read()
+            preview = roster_import_preview(filename=upload.name, content=content)
+            if preview.ok:
+                token = uuid.uuid4().hex + (
+                    ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+                )
+                (self._import_dir() / token).write_bytes(content)
+                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": upload.name}
+            context.update(preview=preview)
+        context.update(form=form, title="명단 올리기")
+        return TemplateResponse(request, "admin/accounts/rosterentry/import.html", context)
+
+    def force_register_view(self, request):
+        """강제 가입: staff create the account and hand over the ID."""
+        if not (self.has_add_permission(request) and request.user.has_perm("accounts.add_user")):
+            return redirect("admin:index")
+        form = ForceRegisterForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            entry = roster_upsert(
+                phone=data["phone"],
+                name=data["name"],
+                birth_date=data["birth_date"],
+                transport_company=data["transport_company"],
+                qualification_no=data["qualification_no"],
+                driver_type=data["driver_type"],
+            )
+            user = account_force_register(
+                roster_entry=entry, password=data["password"], staff=request.user
+            )
+            messages.success(
+                request,
+                f"강제 가입했습니다. 아이디 {user.phone} 와 처음 비밀번호를 파트너에게 전달하세요.",
+            )
+            return redirect(reverse("admin:accounts_user_change", args=[user.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "강제 가입",
+        }
+        return TemplateResponse(request, "admin/accounts/rosterentry/force_register.html", context)
+
+
+@admin.register(User)
+class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
+    list_display = [
+        "username",
+        "name",
+        "phone",
+        "driver_type",
+        "is_staff",
+        "is_active",
+        "withdrawn_at",
+    ]
+    list_filter = ["is_staff", "is_active", "driver_type"]
+    search_fields = ["username", "name", "phone", "qualification_no"]
+    fieldsets = [
+        *UserAdmin.fieldsets,
+        (
+            "파트너",
+            {
+                "fields": [
+                    "phone",
+                    "name",
+                    "birth_date",
+                    "qualification_no",
+                    "driver_type",
+                    "password_changed_at",
+                    "password_prompt_snoozed_until",
+                    "provisioned_at",
+                    "withdrawn_at",
+                ]
+            },
+        ),
+    ]
+    readonly_fields = ["password_changed_at", "provisioned_at", "withdrawn_at"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["created_at", "user", "service", "status", "decided_by"]
+    list_filter = ["status", "service"]
+    list_select_related = ["user", "service", "decided_by"]
+    readonly_fields = [
+        "user",
+        "service",
+        "reason",
+        "status",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    fields = [
+        "user",
+        "service",
+        "reason",
+        "status",
+        "staff_note",
+        "created_at",
+        "decided_at",
+        "decided_by",
+    ]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def _decide(self, request, queryset, approve: bool) -> None:
+        done = 0
+        for row in queryset.filter(status=AccessRequestStatus.PENDING):
+            try:
+                access_request_decide(
+                    access_request=row, approve=approve, staff=request.user, note=row.staff_note
+                )
+                done += 1
+            except AccessRequestRefused:
+                continue
+        self.message_user(request, f"{done}건을 처리했고 문자를 보냈습니다.")
+
+    @admin.action(description="선택한 신청 승인 (정회원 배지, 문자 발송)")
+    def approve(self, request, queryset):
+        self._decide(request, queryset, True)
+
+    @admin.action(description="선택한 신청 반려 (문자 발송)")
+    def reject(self, request, queryset):
+        self._decide(request, queryset, False)
+
+
+@admin.register(SignupInquiry)
+class SignupInquiryAdmin(SimpleHistoryAdmin):
+    list_display = ["created_at", "name", "phone", "service", "answered_at"]
+    list_filter = ["service", ("answered_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["service"]
+    readonly_fields = [
+        "service",
+        "name",
+        "phone",
+        "question",
+        "created_at",
+        "answered_at",
+        "answered_by",
+    ]
+    fields = [
+        "service",
+        "name",
+        "phone",
+        "question",
+        "answer",
+        "created_at",
+        "answered_at",
+        "answered_by",
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        if "answer" in form.changed_data and obj.answer.strip():
+            inquiry_answer(inquiry=obj, answer=obj.answer, staff=request.user)
+        else:
+            super().save_model(request, obj, form, change)

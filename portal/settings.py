@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.kakao",
     "simple_history",
     "portal",
     "portal.sms",
@@ -148,11 +150,19 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# The seeds' password rule (8–16 characters with upper and lower case, a digit and a
+# special character) is a deliberate business rule: see docs/accounts.md.
 AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "accounts.validators.PartnerPasswordRuleValidator",
+        "OPTIONS": {
+            "min_length": env_int("PASSWORD_MIN_LENGTH", 8),
+            "max_length": env_int("PASSWORD_MAX_LENGTH", 16),
+        },
+    },
+    {"NAME": "accounts.validators.NotContainingIdValidator"},
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
@@ -160,9 +170,51 @@ ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 ACCOUNT_LOGIN_METHODS = {"username"}
 ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {
+    "login": "accounts.forms.PartnerLoginForm",
+    "signup": "accounts.forms.PartnerSignupForm",
+    "reauthenticate": "accounts.forms.PartnerReauthenticateForm",
+}
+SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.KakaoSignupForm"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/5m/key",
+    # SMS codes: resend once a minute and 5 times an hour per phone, and per IP.
+    "sms_code": "1/m/key,5/h/key,10/m/ip,30/h/ip",
+    # Typing codes and the steps of 비밀번호 설정 / 회원가입, per IP.
+    "sms_code_check": "20/m/ip",
+    "password_set_step": "30/m/ip",
+    "signup_inquiry": "5/h/ip",
+}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
+ACCOUNT_REAUTHENTICATION_TIMEOUT = env_int("REAUTHENTICATION_TIMEOUT", 600)
+ACCOUNT_USERNAME_MIN_LENGTH = 1
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_PROVIDERS = {
+    "kakao": {
+        "SCOPE": ["name", "phone_number", "birthyear", "birthday"],
+        "APPS": [
+            {
+                "client_id": env_str("KAKAO_CLIENT_ID", "development-kakao-client-id"),
+                "secret": env_str("KAKAO_CLIENT_SECRET", "development-kakao-secret"),
+            }
+        ],
+    }
+}
+# Kakao's OAuth addresses; the tests point them at a fake server on 127.0.0.1.
+KAKAO_AUTHORIZE_URL = env_str("KAKAO_AUTHORIZE_URL", "https://kauth.kakao.com/oauth/authorize")
+KAKAO_TOKEN_URL = env_str("KAKAO_TOKEN_URL", "https://kauth.kakao.com/oauth/token")
+KAKAO_PROFILE_URL = env_str("KAKAO_PROFILE_URL", "https://kapi.kakao.com/v2/user/me")
+if PRODUCTION:
+    env_str("KAKAO_CLIENT_ID", required=True)
+    env_str("KAKAO_CLIENT_SECRET", required=True)
+ACCOUNTS_PASSWORD_MAX_AGE_DAYS = env_int("PASSWORD_MAX_AGE_DAYS", 180)
+ACCOUNTS_PASSWORD_PROMPT_POSTPONE_DAYS = env_int("PASSWORD_PROMPT_POSTPONE_DAYS", 30)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "ko-kr"
@@ -232,7 +284,12 @@ CONTENT_SECURITY_POLICY = {
         "connect-src": [SELF],
         "object-src": [NONE],
         "base-uri": [SELF],
-        "form-action": [SELF, *env_list("CSP_FORM_ACTION_EXTRA")],
+        # The Kakao login form redirects to Kakao's authorize page.
+        "form-action": [
+            SELF,
+            KAKAO_AUTHORIZE_URL.split("/oauth")[0],
+            *env_list("CSP_FORM_ACTION_EXTRA"),
+        ],
         "frame-ancestors": [NONE],
     }
 }

@@ -1,0 +1,44 @@
+"""Phone numbers as login IDs: one normalised form, 11 digits starting 010.
+
+accounts.md, "The roster and the ID": input is accepted with spaces, hyphens or +82.
+"""
+
+from __future__ import annotations
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+
+INVALID_MESSAGE = "휴대폰 번호 11자리를 010으로 시작하게 입력해 주세요. 예: 010-1234-5678"
+
+
+def normalize_phone(raw: str) -> str:
+    """Return ``raw`` as 11 digits (``010…``), or raise ValidationError in plain Korean.
+
+    Accepts ``010-1234-5678``, ``010 1234 5678``, ``+82 10-1234-5678``, ``821012345678``.
+    """
+    text = (raw or "").strip()
+    if not text or len(text) > 30:
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if not text.startswith("+") and digits.startswith("8210") and len(digits) == 12:
+        text = "+" + digits
+    try:
+        parsed = phonenumbers.parse(text, "KR")
+    except phonenumbers.NumberParseException:
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone") from None
+    if parsed.country_code != 82:
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
+    national = str(parsed.national_number)
+    result = "0" + national
+    if len(result) != 11 or not result.startswith("010"):
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
+    if not phonenumbers.is_possible_number(parsed):
+        raise ValidationError(INVALID_MESSAGE, code="invalid_phone")
+    return result
+
+
+def phone_display(phone: str) -> str:
+    """``01012345678`` → ``010-1234-5678``."""
+    if len(phone) == 11:
+        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    return phone

@@ -1,0 +1,42 @@
+"""가입 문의: questions from the 파트너 가입 pages (accounts.md, "Help pages")."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from accounts.models import Service, SignupInquiry, User
+from portal import clock
+
+
+def inquiry_create(
+    *, service: Service | None, name: str, phone: str, question: str
+) -> SignupInquiry:
+    """Store a sign-up question for staff to answer in admin."""
+    return SignupInquiry.objects.create(
+        service=service,
+        name=name.strip(),
+        phone=phone,
+        question=question.strip(),
+        created_at=clock.now(),
+    )
+
+
+@transaction.atomic
+def inquiry_answer(*, inquiry: SignupInquiry, answer: str, staff: User) -> SignupInquiry:
+    """Record staff's answer and text the asker that it is ready."""
+    from portal.sms.services import sms_queue
+
+    row = SignupInquiry.objects.select_for_update().get(pk=inquiry.pk)
+    first = not row.answered_at
+    row.answer = answer.strip()
+    row.answered_at = clock.now()
+    row.answered_by = staff
+    row.save()
+    if first:
+        sms_queue(
+            to=row.phone,
+            body=f"[파트너플레이스] 가입 문의 답변: {row.answer[:70]}",
+            kind="signup_inquiry",
+            idempotency_key=f"inquiry:{row.pk}",
+        )
+    return row
