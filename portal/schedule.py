@@ -5,15 +5,29 @@ command for ops (``JOB_COMMANDS``), so a job can be run by hand, for a given day
 the job is about a day.
 """
 
+from celery.schedules import crontab
+
 BEAT_SCHEDULE: dict[str, dict] = {
     # manage.py sms_sweep
     "sms-sweep": {
         "task": "portal.sms.tasks.sweep_outbox",
         "schedule": 60.0,
     },
+    # manage.py courses_expire [--date YYYY-MM-DD]: after midnight, Korean time
+    "courses-expire": {
+        "task": "courses.tasks.expire_enrollments",
+        "schedule": crontab(minute=5, hour=0),
+    },
+    # manage.py courses_remind [--date YYYY-MM-DD]: in the morning, not at midnight
+    "courses-remind": {
+        "task": "courses.tasks.send_reminders",
+        "schedule": crontab(minute=0, hour=9),
+    },
 }
 
 # job name → the management command that runs the same job by hand
 JOB_COMMANDS: dict[str, str] = {
     "sms-sweep": "sms_sweep",
+    "courses-expire": "courses_expire",
+    "courses-remind": "courses_remind",
 }

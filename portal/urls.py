@@ -13,6 +13,7 @@ urlpatterns = [
     path("bench/hello", views.hello, name="bench_hello"),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("courses/", include("courses.urls")),
     path("admin/", admin.site.urls),
 ]
 

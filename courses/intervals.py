@@ -1,0 +1,54 @@
+"""Watched intervals of media time: merging, measuring, parsing (courses.md, video rule).
+
+An interval is ``(start, end)`` in seconds with ``start < end``. A merged list is sorted
+and disjoint, so its total length is the number of seconds really watched: overlapping
+or repeated reports count once.
+"""
+
+Interval = tuple[float, float]
+
+
+def intervals_merge(
+    *, existing: list[list[float]], new: list[Interval], limit: float
+) -> list[list[float]]:
+    """Union of ``existing`` and ``new``, clipped to ``[0, limit]``, sorted and disjoint."""
+    spans = [(float(s), float(e)) for s, e in existing]
+    for start, end in new:
+        start, end = max(0.0, start), min(limit, end)
+        if end > start:
+            spans.append((start, end))
+    spans.sort()
+    merged: list[list[float]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    return [[round(s, 3), round(e, 3)] for s, e in merged]
+
+
+def intervals_total(intervals: list[list[float]]) -> float:
+    return sum(end - start for start, end in intervals)
+
+
+MAX_INTERVALS_PER_REPORT = 50
+
+
+def intervals_parse(raw: str) -> list[Interval]:
+    """Read ``"0-5.2,7.5-12"`` as intervals; raise ValueError on anything else."""
+    raw = raw.strip()
+    if not raw:
+        return []
+    parts = raw.split(",")
+    if len(parts) > MAX_INTERVALS_PER_REPORT:
+        raise ValueError("too many intervals")
+    result = []
+    for part in parts:
+        start_text, sep, end_text = part.partition("-")
+        if not sep:
+            raise ValueError("interval without '-'")
+        start, end = float(start_text), float(end_text)
+        if not (0 <= start < end < 1e7):
+            raise ValueError("interval out of range")
+        result.append((start, end))
+    return result

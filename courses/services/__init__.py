@@ -1,0 +1,1 @@
+"""Writes of the courses app, one module per concept (see STYLE.md, rule 2)."""
