@@ -121,8 +121,16 @@ def _check_new_passwords(form: forms.Form, user: User) -> None:
 # --- Login, sign-up, re-authentication (allauth forms, customised) ------------------------
 
 
+LOGIN_PREFILL_SESSION_KEY = "accounts_login_prefill"
+
+
 class PartnerLoginForm(LoginForm):
     def __init__(self, *args, **kwargs) -> None:
+        request = context.request
+        if not args and "data" not in kwargs and request is not None:
+            prefill = request.session.get(LOGIN_PREFILL_SESSION_KEY)
+            if prefill:
+                kwargs.setdefault("initial", {})["login"] = prefill
         super().__init__(*args, **kwargs)
         login = self.fields["login"]
         login.label = "아이디 (휴대폰 번호)"
@@ -319,11 +327,10 @@ class PasswordSetIdentityForm(forms.Form):
     phone = PhoneField(label="휴대폰 번호", help_text="아이디와 같은 휴대폰 번호 11자리")
 
 
-class PasswordSetCodeForm(forms.Form):
+class PasswordSetNameForm(forms.Form):
     name = forms.CharField(
         label="이름", max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    code = CodeField(required=False, help_text="'인증요청'을 누르면 문자로 옵니다.")
 
 
 class NewPasswordForm(forms.Form):

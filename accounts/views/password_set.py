@@ -19,10 +19,12 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.adapters import PASSWORD_SET_SESSION_KEY as STATE_KEY
 from accounts.forms import (
+    LOGIN_PREFILL_SESSION_KEY,
     NewPasswordForm,
-    PasswordSetCodeForm,
     PasswordSetIdentityForm,
     PasswordSetIdForm,
+    PasswordSetNameForm,
+    SmsCodeForm,
 )
 from accounts.models import CodePurpose, User
 from accounts.phone import phone_display
@@ -105,55 +107,59 @@ def step_identity(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/password_set/step_identity.html", context)
 
 
+def _purpose(user: User) -> str:
+    return CodePurpose.RESET if user.has_usable_password() else CodePurpose.FIRST_LOGIN
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def step_code(request: HttpRequest) -> HttpResponse:
-    """Step 3: name → 인증요청 (SMS code); code → 확인."""
+    """Step 3: name → 인증요청 (SMS code); the code below it → 확인."""
     state = _state(request)
     if not state.get("birth"):
         return redirect("accounts:password_set_identity")
-    form = PasswordSetCodeForm(request.POST or None, initial={"name": state.get("name", "")})
-    if request.method == "POST" and form.is_valid():
-        name = form.cleaned_data["name"]
-        state["name"] = name
+    action = request.POST.get("action") if request.method == "POST" else None
+    name_form = PasswordSetNameForm(
+        request.POST if action == "send" else None, initial={"name": state.get("name", "")}
+    )
+    code_form = SmsCodeForm(request.POST if action == "verify" else None)
+    if action == "send" and name_form.is_valid():
+        state["name"] = name_form.cleaned_data["name"]
         _save(request, state)
-        if request.POST.get("action") == "send":
-            if not rate_allow(request, action="sms_code", key=state["id"]):
-                form.add_error(None, LIMITED_MESSAGE)
-            else:
-                user = _matching_user(state, name)
-                if user is not None:
-                    purpose = (
-                        CodePurpose.RESET if user.has_usable_password() else CodePurpose.FIRST_LOGIN
-                    )
-                    code_issue(phone=user.phone, purpose=purpose, user=user)
-                messages.info(request, SENT_MESSAGE)
-                return redirect("accounts:password_set_code")
+        if not rate_allow(request, action="sms_code", key=state["id"]):
+            name_form.add_error(None, LIMITED_MESSAGE)
         else:
-            code = form.cleaned_data.get("code") or ""
-            if not code:
-                form.add_error("code", "문자로 받은 인증번호 6자리를 입력해 주세요.")
-            elif not rate_allow(request, action="sms_code_check"):
-                form.add_error("code", LIMITED_MESSAGE)
-            else:
-                user = _matching_user(state, name)
-                error = CodeError("mismatch")
-                if user is not None:
-                    purpose = (
-                        CodePurpose.RESET if user.has_usable_password() else CodePurpose.FIRST_LOGIN
-                    )
-                    try:
-                        code_check(phone=user.phone, purpose=purpose, code=code)
-                        error = None
-                    except CodeError as failed:
-                        error = failed if failed.reason != "missing" else CodeError("mismatch")
-                if error is None:
-                    state.update(verified_user=user.pk, verified_at=time.time())
-                    _save(request, state)
-                    return redirect("accounts:password_set_new")
-                form.add_error("code", error.message)
+            user = _matching_user(state, state["name"])
+            if user is not None:
+                code_issue(phone=user.phone, purpose=_purpose(user), user=user)
+            messages.info(request, SENT_MESSAGE)
+            return redirect("accounts:password_set_code")
+    elif action == "verify" and code_form.is_valid():
+        code = code_form.cleaned_data.get("code") or ""
+        if not state.get("name"):
+            code_form.add_error("code", "이름을 입력하고 '인증요청'을 먼저 눌러 주세요.")
+        elif not code:
+            code_form.add_error("code", "문자로 받은 인증번호 6자리를 입력해 주세요.")
+        elif not rate_allow(request, action="sms_code_check"):
+            code_form.add_error("code", LIMITED_MESSAGE)
+        else:
+            user = _matching_user(state, state["name"])
+            error: CodeError | None = CodeError("mismatch")
+            if user is not None:
+                try:
+                    code_check(phone=user.phone, purpose=_purpose(user), code=code)
+                    error = None
+                except CodeError as failed:
+                    # "Ask for a code first" would tell a stranger the details matched.
+                    error = failed if failed.reason != "missing" else CodeError("mismatch")
+            if error is None:
+                state.update(verified_user=user.pk, verified_at=time.time())
+                _save(request, state)
+                return redirect("accounts:password_set_new")
+            code_form.add_error("code", error.message)
     context = {
-        "form": form,
+        "name_form": name_form,
+        "code_form": code_form,
         "step": 3,
         "birth": state["birth"].replace("-", ""),
         "phone": phone_display(state["phone"]),
@@ -176,7 +182,7 @@ def step_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         password_set(user=user, password=form.cleaned_data["password1"])
         request.session.pop(STATE_KEY, None)
-        request.session["accounts_login_prefill"] = user.phone
+        request.session[LOGIN_PREFILL_SESSION_KEY] = user.phone
         messages.success(
             request,
             "비밀번호를 설정했어요. 아이디(휴대폰 번호)와 방금 정한 비밀번호로 로그인해 주세요.",
