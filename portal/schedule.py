@@ -8,6 +8,11 @@ the job is about a day.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # manage.py accounts_password_reminders [--date YYYY-MM-DD]: mornings, Korean time
+    "accounts-password-reminders": {
+        "task": "accounts.tasks.send_password_reminders",
+        "schedule": crontab(minute=30, hour=10),
+    },
     # manage.py sms_sweep
     "sms-sweep": {
         "task": "portal.sms.tasks.sweep_outbox",
@@ -27,6 +32,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
 
 # job name → the management command that runs the same job by hand
 JOB_COMMANDS: dict[str, str] = {
+    "accounts-password-reminders": "accounts_password_reminders",
     "sms-sweep": "sms_sweep",
     "courses-expire": "courses_expire",
     "courses-remind": "courses_remind",

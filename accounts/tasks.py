@@ -1,0 +1,11 @@
+"""Thin Celery tasks around account services (STYLE.md 4)."""
+
+from celery import shared_task
+
+from accounts.services.passwords import password_reminders_send
+
+
+@shared_task(name="accounts.tasks.send_password_reminders", ignore_result=True)
+def send_password_reminders() -> int:
+    """Daily (portal/schedule.py): one SMS per partner whose password crossed 180 days."""
+    return password_reminders_send()
