@@ -310,6 +310,17 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
     return result
 
 
+def outbox_send(*, ids: Sequence[int]) -> BatchResult:
+    """Send every due row among ``ids``, claiming ``SMS_BATCH_SIZE`` rows at a time."""
+    total = BatchResult()
+    while True:
+        batch = outbox_send_batch(ids=ids)
+        if not batch.claimed:
+            return total
+        for field in dataclasses.fields(BatchResult):
+            setattr(total, field.name, getattr(total, field.name) + getattr(batch, field.name))
+
+
 # --- Sweep ------------------------------------------------------------------------------
 
 
@@ -350,11 +361,8 @@ def outbox_sweep(*, send_here_if_broker_down: bool = True) -> SweepResult:
     if outbox_dispatch(ids=ids):
         result.queued = len(ids)
     elif send_here_if_broker_down:
-        while True:
-            batch = outbox_send_batch(ids=ids)
-            result.sent_here += batch.sent + batch.already_taken
-            if not batch.claimed:
-                break
+        sent = outbox_send(ids=ids)
+        result.sent_here = sent.sent + sent.already_taken
     return result
 
 

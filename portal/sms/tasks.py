@@ -6,9 +6,9 @@ from portal.sms import services
 
 
 @shared_task(name="portal.sms.tasks.send_outbox_batch", ignore_result=True)
-def send_outbox_batch(ids: list[int] | None = None) -> dict:
+def send_outbox_batch(ids: list[int]) -> dict:
     """Claim and send the given outbox rows (those still due)."""
-    result = services.outbox_send_batch(ids=ids)
+    result = services.outbox_send(ids=ids)
     return {"claimed": result.claimed, "sent": result.sent}
 
 

@@ -64,6 +64,8 @@ class FakeSolapiGateway:
         self.requests = 0
         self.auth_failures: list[str] = []
         self.last_accepted_at: float | None = None
+        # Messages recorded by a stalled call whose answer has not been sent (yet).
+        self.stalled_accepts = 0
         self._lock = threading.Lock()
         self._fail: list[int] = []
         self._stall: list[tuple[float, bool]] = []
@@ -118,6 +120,7 @@ class FakeSolapiGateway:
             self._fail.clear()
             self._stall.clear()
             self.last_accepted_at = None
+            self.stalled_accepts = 0
             self.delay = 0.0
 
     def references(self) -> list[str]:
@@ -316,6 +319,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if stall and stall[1]:
                 fake.accept(message)
+                with fake._lock:
+                    fake.stalled_accepts += 1
                 time.sleep(stall[0])
                 self._reply(503, {"errorCode": "InternalError", "errorMessage": "timeout"})
                 return

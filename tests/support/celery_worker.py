@@ -51,18 +51,14 @@ def test_database_url() -> str:
 
 
 def _reset_pools(app) -> None:
-    pool = app._pool
-    if pool is not None:
-        with contextlib.suppress(Exception):
-            pool.force_close_all()
+    """Forget every cached broker connection and producer (kombu keeps them globally)."""
+    from kombu import pools
+
     app._pool = None
     amqp = app.__dict__.get("amqp")
     if amqp is not None:
-        producers = amqp._producer_pool
-        if producers is not None:
-            with contextlib.suppress(Exception):
-                producers.force_close_all()
         amqp._producer_pool = None
+    pools.reset()
 
 
 @contextlib.contextmanager
