@@ -14,7 +14,8 @@ def intervals_merge(
     """Union of ``existing`` and ``new``, clipped to ``[0, limit]``, sorted and disjoint."""
     spans = [(float(s), float(e)) for s, e in existing]
     for start, end in new:
-        start, end = max(0.0, start), min(limit, end)
+        # Millisecond precision: finer differences are noise of the player's clock.
+        start, end = round(max(0.0, start), 3), round(min(float(limit), end), 3)
         if end > start:
             spans.append((start, end))
     spans.sort()
@@ -24,7 +25,7 @@ def intervals_merge(
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    return [[round(s, 3), round(e, 3)] for s, e in merged]
+    return merged
 
 
 def intervals_total(intervals: list[list[float]]) -> float:
