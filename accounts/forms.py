@@ -291,6 +291,11 @@ class KakaoSignupForm(SocialSignupForm):
             self.initial["birth_date"] = self.profile.birth_date
         self._roster_entry: RosterEntry | None = None
 
+    def _get_signup_fields(self, kwargs) -> dict:
+        # Partners have no e-mail address: the ID is the phone Kakao gave.
+        kwargs.pop("email_required", None)
+        return super()._get_signup_fields(kwargs)
+
     def clean(self) -> dict:
         cleaned = self.cleaned_data
         if cleaned.get("name") and cleaned.get("birth_date"):

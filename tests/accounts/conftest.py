@@ -71,3 +71,21 @@ def last_code(phone: str) -> str:
     codes = sent_codes(phone)
     assert codes, f"no code was texted to {phone}"
     return codes[-1]
+
+
+@pytest.fixture
+def fake_kakao(settings):
+    """The fake Kakao OAuth server, with the provider's URLs and the CSP pointed at it."""
+    import copy
+
+    from tests.fakes.kakao import FakeKakao
+
+    fake = FakeKakao().start()
+    settings.KAKAO_AUTHORIZE_URL = fake.authorize_url
+    settings.KAKAO_TOKEN_URL = fake.token_url
+    settings.KAKAO_PROFILE_URL = fake.profile_url
+    policy = copy.deepcopy(settings.CONTENT_SECURITY_POLICY)
+    policy["DIRECTIVES"]["form-action"] = [*policy["DIRECTIVES"]["form-action"], fake.origin]
+    settings.CONTENT_SECURITY_POLICY = policy
+    yield fake
+    fake.stop()
