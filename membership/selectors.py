@@ -25,9 +25,8 @@ from membership.models import (
 
 def account_is_withdrawn(*, user) -> bool:
     """True once the partner deleted the portal account (accounts.md, "Withdrawal")."""
-    withdrawn_at = getattr(user, "withdrawn_at", None)
-    if withdrawn_at is not None:
-        return True
+    if hasattr(user, "withdrawn_at"):
+        return user.withdrawn_at is not None
     return not user.is_active
 
 

@@ -39,9 +39,9 @@ def make_partner(db, django_user_model):
         **extra,
     ):
         n = next(_numbers)
-        user = django_user_model.objects.create_user(
+        user = django_user_model.objects.create(
             username=f"partner{n}",
-            password="pw-for-tests-123",
+            password="!",  # no usable password: partners here never log in
             name=f"기사{n}",
             phone=phone,
             qualification_no=qualification_no or f"Q-{n:05d}",

@@ -223,11 +223,11 @@ def test_refund_refusals():
 def test_refunds_stop_on_31_january_2025():
     base = [ev("2024-11-30T10:00:00", "join", method="kakaopay_card")]
     before = run(
-        base + [ev("2025-01-30T23:59:59", "refund", amount=100, to="points")], until="2025-01-31"
+        [*base, ev("2025-01-30T23:59:59", "refund", amount=100, to="points")], until="2025-01-31"
     )
     assert refunds(before) == [(100, "points")]
     after = run(
-        base + [ev("2025-01-31T00:00:00", "refund", amount=100, to="points", ticket="CS-6")],
+        [*base, ev("2025-01-31T00:00:00", "refund", amount=100, to="points", ticket="CS-6")],
         until="2025-01-31",
     )
     assert rejections(after) == [("d1", "refund", "refunds_closed")]
@@ -237,23 +237,12 @@ def test_refunds_stop_on_31_january_2025():
 def test_exception_refund_after_the_stop_needs_ticket_and_reason(reason):
     base = [ev("2024-11-30T10:00:00", "join", method="kakaopay_card")]
     ok = run(
-        base
-        + [
-            ev(
-                "2025-02-10T10:00:00",
-                "refund",
-                amount=39000,
-                to="payment_method",
-                ticket="CS-7",
-                reason=reason,
-            )
-        ],
+        [*base, ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", ticket="CS-7", reason=reason)],
         until="2025-02-10",
     )
     assert refunds(ok) == [(39000, "payment_method")]
     no_ticket = run(
-        base
-        + [ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", reason=reason)],
+        [*base, ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", reason=reason)],
         until="2025-02-10",
     )
     assert rejections(no_ticket) == [("d1", "refund", "refunds_closed")]
