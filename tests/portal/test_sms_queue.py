@@ -6,8 +6,15 @@ from django.db import transaction
 from portal.sms.backends import locmem
 from portal.sms.models import OutboxMessage, OutboxStatus
 from portal.sms.services import SmsDraft, sms_queue, sms_queue_many
+from tests.support.celery_worker import eager_tasks
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _tasks_in_process():
+    with eager_tasks():
+        yield
 
 
 def test_queue_writes_a_pending_row_and_sends_after_commit(django_capture_on_commit_callbacks):
