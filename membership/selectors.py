@@ -152,3 +152,56 @@ def staff_lookup(*, query: str):
     if digits:
         cond |= Q(phone__contains=digits)
     return User.objects.filter(cond).order_by("id")
+
+
+@dataclass
+class PointLine:
+    at: dt.datetime
+    amount: int
+    kind: str
+    kind_label: str
+
+
+@dataclass
+class MembershipHistory:
+    subscriptions: list
+    attempts: list
+    periods: list
+    refunds: list
+    points: list[PointLine]
+
+    @property
+    def points_balance(self) -> int:
+        return sum(line.amount for line in self.points)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.subscriptions or self.attempts or self.points)
+
+
+def membership_history(*, user) -> MembershipHistory:
+    """The partner's own membership history for the read-only page, in five queries:
+    subscriptions, attempts, paid periods, refunds, point entries."""
+    from membership.models import TxnKind
+
+    labels = dict(TxnKind.choices)
+    entries = (
+        JournalEntry.objects.filter(user=user, account=Account.PARTNER_POINTS)
+        .select_related("transaction")
+        .order_by("transaction__at", "id")
+    )
+    return MembershipHistory(
+        subscriptions=list(Subscription.objects.filter(user=user).order_by("-joined_at", "-id")),
+        attempts=list(ChargeAttempt.objects.filter(user=user).order_by("-at", "-id")),
+        periods=periods_paid(user=user)[::-1],
+        refunds=list(Refund.objects.filter(user=user).order_by("-at", "-id")),
+        points=[
+            PointLine(
+                at=e.transaction.at,
+                amount=e.amount,
+                kind=e.transaction.kind,
+                kind_label=labels.get(e.transaction.kind, e.transaction.kind),
+            )
+            for e in entries
+        ][::-1],
+    )

@@ -28,6 +28,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "courses.tasks.send_reminders",
         "schedule": crontab(minute=0, hour=9),
     },
+    # manage.py membership_daily [--date YYYY-MM-DD]: 04:00 Korean time (membership.md)
+    "membership-daily": {
+        "task": "membership.tasks.daily_run",
+        "schedule": crontab(minute=0, hour=4),
+    },
+    # manage.py membership_dormancy [--date YYYY-MM-DD]: dormancy notices, mid-morning
+    "membership-dormancy": {
+        "task": "membership.tasks.dormancy_notify",
+        "schedule": crontab(minute=0, hour=10),
+    },
 }
 
 # job name → the management command that runs the same job by hand
@@ -36,4 +46,6 @@ JOB_COMMANDS: dict[str, str] = {
     "sms-sweep": "sms_sweep",
     "courses-expire": "courses_expire",
     "courses-remind": "courses_remind",
+    "membership-daily": "membership_daily",
+    "membership-dormancy": "membership_dormancy",
 }

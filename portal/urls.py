@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("courses/", include("courses.urls")),
+    path("membership/", include("membership.urls")),
     path("admin/", admin.site.urls),
 ]
 

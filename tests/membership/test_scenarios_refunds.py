@@ -237,12 +237,25 @@ def test_refunds_stop_on_31_january_2025():
 def test_exception_refund_after_the_stop_needs_ticket_and_reason(reason):
     base = [ev("2024-11-30T10:00:00", "join", method="kakaopay_card")]
     ok = run(
-        [*base, ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", ticket="CS-7", reason=reason)],
+        [
+            *base,
+            ev(
+                "2025-02-10T10:00:00",
+                "refund",
+                amount=39000,
+                to="payment_method",
+                ticket="CS-7",
+                reason=reason,
+            ),
+        ],
         until="2025-02-10",
     )
     assert refunds(ok) == [(39000, "payment_method")]
     no_ticket = run(
-        [*base, ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", reason=reason)],
+        [
+            *base,
+            ev("2025-02-10T10:00:00", "refund", amount=39000, to="payment_method", reason=reason),
+        ],
         until="2025-02-10",
     )
     assert rejections(no_ticket) == [("d1", "refund", "refunds_closed")]

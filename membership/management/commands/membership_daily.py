@@ -1,0 +1,28 @@
+import datetime as dt
+import json
+
+from django.core.management.base import BaseCommand
+
+from membership.jobs import DAILY_JOBS, membership_daily_run
+from portal import clock
+
+
+class Command(BaseCommand):
+    help = "프로멤버십 04:00 작업: 휴면 확인, 갱신 결제, 재결제, 종료 처리 (하루 한 번)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--date",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="이 날짜(YYYY-MM-DD)의 04:00 작업으로 실행합니다. 기본: 오늘(한국 시간).",
+        )
+
+    def handle(self, *args, date=None, **options):
+        at = dict((name, t) for name, t, _ in DAILY_JOBS)["membership_daily"]
+        if date is None:
+            report = membership_daily_run()
+        else:
+            with clock.travel(clock.at(date, at.hour, at.minute)):
+                report = membership_daily_run()
+        self.stdout.write(json.dumps(report.as_dict(), ensure_ascii=False))
