@@ -58,6 +58,12 @@ def register_withdrawal_guard(func: WithdrawalGuard) -> WithdrawalGuard:
     return func
 
 
+def unregister_withdrawal_guard(func: WithdrawalGuard) -> None:
+    """Remove a guard (for tests that register their own)."""
+    if func in _guards:
+        _guards.remove(func)
+
+
 def withdrawal_blocker(*, user) -> str | None:
     """The first guard's reason code, or None when the partner may withdraw."""
     if user.withdrawn_at is not None:
@@ -99,18 +105,19 @@ def account_withdraw(*, user, actor=None) -> None:
     VerificationCode.objects.filter(Q(user=user) | Q(phone=phone or "-")).delete()
 
     access_ids = list(AccessRequest.objects.filter(user=user).values_list("id", flat=True))
-    AccessRequest.history.filter(id__in=access_ids).delete()
+    # Deleting writes a last history row (simple_history), so history goes after.
     AccessRequest.objects.filter(id__in=access_ids).delete()
+    AccessRequest.history.filter(id__in=access_ids).delete()
 
     roster = RosterEntry.objects.filter(Q(user=user) | Q(phone=phone or "-"))
     roster_ids = list(roster.values_list("id", flat=True))
-    RosterEntry.history.filter(id__in=roster_ids).delete()
     roster.delete()
+    RosterEntry.history.filter(id__in=roster_ids).delete()
 
     if phone:
         inquiry_ids = list(SignupInquiry.objects.filter(phone=phone).values_list("id", flat=True))
-        SignupInquiry.history.filter(id__in=inquiry_ids).delete()
         SignupInquiry.objects.filter(id__in=inquiry_ids).delete()
+        SignupInquiry.history.filter(id__in=inquiry_ids).delete()
         OutboxMessage.objects.filter(to=phone, status=OutboxStatus.PENDING).update(
             status=OutboxStatus.FAILED, last_error="탈퇴: 보내지 않음"
         )

@@ -1,0 +1,150 @@
+"""Password rules, Argon2id, reset ending other sessions, the 180-day prompt and the
+daily reminder (accounts.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+
+from accounts.models import User
+from accounts.services.passwords import password_reminders_send, password_set
+from portal import clock
+from portal.sms.models import OutboxMessage
+from tests.accounts.conftest import NEW_PASSWORD, PASSWORD, last_code
+
+pytestmark = pytest.mark.django_db
+PHONE = "01012345678"
+
+
+@pytest.mark.parametrize("password", ["Blue1234!", "Aa1!aaaa", "Zz9#zzzzzzzzzzzz"])
+def test_rule_accepts(password):
+    password_validation.validate_password(password, user=User(username=PHONE, phone=PHONE))
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Blue123!"[:7],  # too short
+        "Blue1234!Blue1234",  # 17 characters
+        "blue1234!",  # no upper case
+        "BLUE1234!",  # no lower case
+        "Bluebell!",  # no digit
+        "Blue12345",  # no special character
+        "A01012345678!a",  # contains the ID
+        "P@ssw0rd",  # common
+    ],
+)
+def test_rule_rejects(password):
+    with pytest.raises(ValidationError):
+        password_validation.validate_password(password, user=User(username=PHONE, phone=PHONE))
+
+
+def test_passwords_are_hashed_with_argon2id(partner):
+    assert partner.password.startswith("argon2$argon2id$")
+
+
+def test_reset_ends_other_sessions(client, partner):
+    other = Client()
+    assert other.login(username=PHONE, password=PASSWORD)
+    assert other.get(reverse("accounts:member_info")).status_code == 302  # logged in
+    client.post(reverse("accounts:password_set"), {"login_id": PHONE})
+    client.post(
+        reverse("accounts:password_set_identity"), {"birth_date": "19650312", "phone": PHONE}
+    )
+    client.post(reverse("accounts:password_set_code"), {"action": "send", "name": "김기사"})
+    client.post(
+        reverse("accounts:password_set_code"), {"action": "verify", "code": last_code(PHONE)}
+    )
+    done = client.post(
+        reverse("accounts:password_set_new"), {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+    assert done["Location"] == reverse("account_login")
+    partner.refresh_from_db()
+    assert partner.check_password(NEW_PASSWORD)
+    page = other.get(reverse("home"))
+    assert not page.wsgi_request.user.is_authenticated
+
+
+def _login(client, password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": "010-1234-5678", "password": password})
+
+
+def test_old_password_prompts_after_login_and_postpones(client, partner):
+    now = clock.now()
+    User.objects.filter(pk=partner.pk).update(password_changed_at=now - dt.timedelta(days=180))
+    with clock.travel(now):
+        response = _login(client)
+        assert response["Location"].startswith(reverse("accounts:password_prompt"))
+        page = client.get(response["Location"])
+        assert "다음에 변경하기" in page.content.decode()
+        later = client.post(reverse("accounts:password_prompt"), {"action": "later", "next": "/"})
+        assert later["Location"] == "/"
+        client.logout()
+        assert _login(client)["Location"] == "/"
+    with clock.travel(now + dt.timedelta(days=29)):
+        client.logout()
+        assert _login(client)["Location"] == "/"
+    with clock.travel(now + dt.timedelta(days=30, seconds=1)):
+        client.logout()
+        assert _login(client)["Location"].startswith(reverse("accounts:password_prompt"))
+
+
+def test_prompt_does_not_block_the_portal(client, partner):
+    User.objects.filter(pk=partner.pk).update(
+        password_changed_at=clock.now() - dt.timedelta(days=400)
+    )
+    _login(client)
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_changing_password_from_prompt_starts_a_new_cycle(client, partner):
+    User.objects.filter(pk=partner.pk).update(
+        password_changed_at=clock.now() - dt.timedelta(days=200)
+    )
+    _login(client)
+    client.post(
+        reverse("accounts:password_prompt"),
+        {"action": "change", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "next": "/"},
+    )
+    partner.refresh_from_db()
+    assert partner.check_password(NEW_PASSWORD)
+    client.logout()
+    assert _login(client, NEW_PASSWORD)["Location"] == "/"
+
+
+def test_reminder_sends_once_per_password_age_cycle(partner):
+    start = partner.password_changed_at
+    reminders = OutboxMessage.objects.filter(kind="password_reminder")
+    assert password_reminders_send(now=start + dt.timedelta(days=179)) == 0
+    assert password_reminders_send(now=start + dt.timedelta(days=180)) == 1
+    for day in range(181, 190):
+        assert password_reminders_send(now=start + dt.timedelta(days=day)) == 0
+    assert reminders.count() == 1
+    assert reminders.get().to == PHONE
+    with clock.travel(start + dt.timedelta(days=200)):
+        password_set(user=partner, password=NEW_PASSWORD)
+    assert password_reminders_send(now=start + dt.timedelta(days=379)) == 0
+    assert password_reminders_send(now=start + dt.timedelta(days=380)) == 1
+    assert reminders.count() == 2
+
+
+def test_reminder_command_takes_a_date(partner, capsys):
+    due = (partner.password_changed_at + dt.timedelta(days=180)).date()
+    call_command("accounts_password_reminders", "--date", (due - dt.timedelta(days=1)).isoformat())
+    assert "queued 0" in capsys.readouterr().out
+    call_command("accounts_password_reminders", "--date", due.isoformat())
+    assert "queued 1" in capsys.readouterr().out
+
+
+def test_reminder_job_is_in_the_beat_schedule():
+    from portal.schedule import BEAT_SCHEDULE, JOB_COMMANDS
+
+    job = BEAT_SCHEDULE["accounts-password-reminders"]
+    assert job["task"] == "accounts.tasks.send_password_reminders"
+    assert JOB_COMMANDS["accounts-password-reminders"] == "accounts_password_reminders"
