@@ -36,6 +36,14 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
 
+    def login(self, request: HttpRequest, user) -> None:
+        # Logging in only stamps last_login: not a change worth a history row.
+        user.skip_history_when_saving = True
+        try:
+            super().login(request, user)
+        finally:
+            del user.skip_history_when_saving
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         url = super().get_login_redirect_url(request)
         if password_prompt_due(user=request.user):

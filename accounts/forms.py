@@ -260,8 +260,6 @@ class SignupCodeRequestForm(forms.Form):
     """The 인증요청 button of 회원가입 (posted to its own address)."""
 
     username = PhoneField(label="휴대폰 번호 (아이디)")
-    name = forms.CharField(label="이름", max_length=50, required=False)
-    birth_date = forms.CharField(max_length=12, required=False)
 
 
 class PartnerReauthenticateForm(ReauthenticateForm):

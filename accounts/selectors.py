@@ -7,7 +7,6 @@ import datetime as dt
 from functools import lru_cache
 
 import holidays
-from django.db.models import Prefetch
 
 from accounts.models import AccessRequest, AccessRequestStatus, RosterEntry, Service, User
 from portal import clock
@@ -26,17 +25,14 @@ class ServiceBadge:
 def member_services(*, user: User) -> list[ServiceBadge]:
     """Every service of the catalogue with a 정회원 badge only where the partner is in.
 
-    Two queries: the catalogue, and the partner's services with pending requests.
+    Three queries: the catalogue, the partner's services, their pending requests.
     """
     catalogue = list(Service.objects.all())
-    entry = (
-        RosterEntry.objects.filter(user=user)
-        .prefetch_related(Prefetch("services", queryset=Service.objects.only("id")))
-        .first()
-        if user.phone
-        else None
+    member_ids = set(
+        RosterEntry.services.through.objects.filter(rosterentry__user=user).values_list(
+            "service_id", flat=True
+        )
     )
-    member_ids = {s.id for s in entry.services.all()} if entry else set()
     pending_ids = set(
         AccessRequest.objects.filter(user=user, status=AccessRequestStatus.PENDING).values_list(
             "service_id", flat=True

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import SIGNUP_PREFILL_SESSION_KEY, SignupCodeRequestForm
 from accounts.models import CodePurpose, RosterEntry, User
+from accounts.phone import INVALID_MESSAGE
 from accounts.ratelimits import LIMITED_MESSAGE, rate_allow
 from accounts.services.codes import code_issue
 from accounts.services.signup_notices import signup_already_registered_notify
@@ -36,7 +37,7 @@ def signup_code(request: HttpRequest) -> HttpResponse:
     }
     request.session[SIGNUP_PREFILL_SESSION_KEY] = prefill
     if not form.is_valid():
-        messages.error(request, form.errors["username"][0])
+        messages.error(request, form.errors.get("username", [INVALID_MESSAGE])[0])
         return redirect("account_signup")
     phone = form.cleaned_data["username"]
     prefill["username"] = phone
