@@ -205,3 +205,98 @@ def membership_history(*, user) -> MembershipHistory:
             for e in entries
         ][::-1],
     )
+
+
+@dataclass
+class TimelineRow:
+    at: dt.datetime | dt.date
+    what: str
+    detail: str
+    reason: str = ""
+    actor: str = ""
+    ticket: str = ""
+    account: str = ""
+
+    @property
+    def sort_key(self):
+        from portal import clock
+
+        if isinstance(self.at, dt.datetime):
+            return clock.aware(self.at)
+        return clock.at(self.at)
+
+
+def staff_timeline(*, qualification_no: str) -> list[TimelineRow]:
+    """Everything the ledger holds for one person (every account with this qualification
+    number), in time order, with the reason for each row (staff look-up)."""
+    from membership.models import SubscriptionEvent, TxnKind
+
+    subs = list(
+        Subscription.objects.filter(qualification_no=qualification_no).select_related("user")
+    )
+    users = {s.user_id: s.user for s in subs}
+    user_ids = list(users) or [0]
+    name = {uid: (u.name or u.get_username()) for uid, u in users.items()}
+    rows: list[TimelineRow] = []
+    for event in SubscriptionEvent.objects.filter(subscription__in=subs).select_related(
+        "actor", "subscription"
+    ):
+        rows.append(
+            TimelineRow(
+                at=event.at,
+                what=f"구독 #{event.subscription_id} {event.get_kind_display()}",
+                detail="",
+                reason=event.reason,
+                actor=event.actor.get_username() if event.actor else "시스템",
+                ticket=event.ticket,
+                account=name.get(event.subscription.user_id, ""),
+            )
+        )
+    for period in Period.objects.filter(subscription__in=subs):
+        rows.append(
+            TimelineRow(
+                at=period.start,
+                what=f"구독 #{period.subscription_id} {period.seq}회차 기간",
+                detail=f"{period.start} ~ {period.end}",
+            )
+        )
+    for attempt in ChargeAttempt.objects.filter(user_id__in=user_ids):
+        rows.append(
+            TimelineRow(
+                at=attempt.at,
+                what=f"결제 시도: {attempt.get_type_display()}",
+                detail=(
+                    f"{attempt.get_method_display()} {attempt.amount:,}원 "
+                    f"{attempt.get_result_display()}"
+                ),
+                reason=attempt.get_reason_display() if attempt.reason else "",
+                account=name.get(attempt.user_id, ""),
+            )
+        )
+    for refund in Refund.objects.filter(user_id__in=user_ids).select_related("actor"):
+        rows.append(
+            TimelineRow(
+                at=refund.at,
+                what=f"환불: {refund.get_kind_display()}",
+                detail=f"{refund.amount:,}원 ({refund.get_to_display()})",
+                reason=refund.reason,
+                actor=refund.actor.get_username() if refund.actor else "",
+                ticket=refund.ticket,
+                account=name.get(refund.user_id, ""),
+            )
+        )
+    labels = dict(TxnKind.choices)
+    for entry in JournalEntry.objects.filter(
+        user_id__in=user_ids, account=Account.PARTNER_POINTS
+    ).select_related("transaction"):
+        rows.append(
+            TimelineRow(
+                at=entry.transaction.at,
+                what=f"포인트: {labels.get(entry.transaction.kind, entry.transaction.kind)}",
+                detail=f"{entry.amount:+,}원",
+                reason=entry.transaction.memo,
+                account=name.get(entry.user_id, ""),
+            )
+        )
+    rows.sort(key=lambda row: row.sort_key)
+    return rows

@@ -48,16 +48,18 @@ END $$;
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(FUNCTIONS)
+    schema_editor.execute(FUNCTIONS, params=None)
     for table in APPEND_ONLY:
         schema_editor.execute(
             f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-            "FOR EACH STATEMENT EXECUTE FUNCTION membership_refuse_change()"
+            "FOR EACH STATEMENT EXECUTE FUNCTION membership_refuse_change()",
+            params=None,
         )
     schema_editor.execute(
         "CREATE TRIGGER membership_journalentry_balanced AFTER INSERT ON membership_journalentry "
         "REFERENCING NEW TABLE AS new_entries FOR EACH STATEMENT "
-        "EXECUTE FUNCTION membership_check_balanced()"
+        "EXECUTE FUNCTION membership_check_balanced()",
+        params=None,
     )
 
 
