@@ -174,7 +174,7 @@ def test_withdrawal_path(live_server, phone_page, partner):
     assert r == g == b and 60 < r < 160, style
     assert "underline" in style[1]
     button_bg = save.evaluate("e => getComputedStyle(e).backgroundColor")
-    br, bg, bb = (int(x) for x in re.findall(r"\d+", button_bg)[:3])
+    br, _bg, bb = (int(x) for x in re.findall(r"\d+", button_bg)[:3])
     assert bb > 150 and br < 60, button_bg
     assert withdraw.bounding_box()["y"] < save.bounding_box()["y"]
     withdraw.click()
