@@ -28,6 +28,7 @@ def _portal_env(service: str) -> dict[str, str]:
         value = re.sub(r"\$\{ALLOWED_HOSTS:\?[^}]*\}", "partner.example.kr", value)
         value = re.sub(r"\$\{SITE_URL:\?[^}]*\}", "https://partner.example.kr", value)
         value = re.sub(r"\$\{SMS_GATEWAY_API_(KEY|SECRET):-\}", "gateway-credential", value)
+        value = re.sub(r"\$\{KAKAO_CLIENT_(ID|SECRET):\?[^}]*\}", "kakao-app-credential", value)
         value = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
         filled[key] = value
     return filled

@@ -19,6 +19,8 @@ PRODUCTION_ENV = {
     "SMS_BACKEND": "portal.sms.backends.solapi.SolapiBackend",
     "SMS_GATEWAY_API_KEY": "key",
     "SMS_GATEWAY_API_SECRET": "secret",
+    "KAKAO_CLIENT_ID": "kakao-rest-api-key",
+    "KAKAO_CLIENT_SECRET": "kakao-client-secret",
 }
 
 
@@ -44,7 +46,15 @@ def test_check_deploy_reports_nothing_under_production_settings():
 
 @pytest.mark.parametrize(
     "missing",
-    ["SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "REDIS_URL", "SMS_GATEWAY_API_SECRET"],
+    [
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "SITE_URL",
+        "REDIS_URL",
+        "SMS_GATEWAY_API_SECRET",
+        "KAKAO_CLIENT_ID",
+        "KAKAO_CLIENT_SECRET",
+    ],
 )
 def test_production_refuses_to_start_without(missing):
     env = dict(PRODUCTION_ENV)
