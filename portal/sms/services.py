@@ -181,14 +181,25 @@ def outbox_claim(*, ids: Sequence[int] | None = None, limit: int | None = None) 
     now = clock.now()
     limit = limit or settings.SMS_BATCH_SIZE
     with transaction.atomic():
-        candidates = OutboxMessage.objects.filter(
-            status=OutboxStatus.PENDING, next_attempt_at__lte=now
-        )
         if ids is not None:
-            candidates = candidates.filter(id__in=list(ids))
-        rows = list(
-            candidates.select_for_update(skip_locked=True).order_by("next_attempt_at", "id")[:limit]
-        )
+            # By primary key only, so the database never scans the whole due index;
+            # the locked rows are current, so their status is checked here.
+            locked = (
+                OutboxMessage.objects.filter(id__in=list(ids))
+                .select_for_update(skip_locked=True)
+                .order_by("id")
+            )
+            rows = [
+                row
+                for row in locked
+                if row.status == OutboxStatus.PENDING and row.next_attempt_at <= now
+            ][:limit]
+        else:
+            rows = list(
+                OutboxMessage.objects.filter(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+                .select_for_update(skip_locked=True)
+                .order_by("next_attempt_at", "id")[:limit]
+            )
         if not rows:
             return []
         OutboxMessage.objects.filter(
@@ -201,19 +212,51 @@ def outbox_claim(*, ids: Sequence[int] | None = None, limit: int | None = None) 
     return rows
 
 
-def _finish(row: OutboxMessage, **changes) -> bool:
-    """Write the outcome of a claimed row, only if this worker still holds the claim."""
-    updated = OutboxMessage.objects.filter(
-        id=row.id, status=OutboxStatus.SENDING, claimed_at=row.claimed_at
-    ).update(**changes)
-    if not updated:
-        logger.error("SMS outbox: row %s was taken back while this worker sent it", row.id)
-    for field, value in changes.items():
-        setattr(row, field, value)
-    return bool(updated)
+class _Outcomes:
+    """Results of claimed rows, written in one transaction per ``WRITE_EVERY`` rows.
+
+    One commit per message would cost a disk flush per message. A row whose result is
+    not written yet is still ``sending``: if the worker dies, the sweep takes it back
+    and the next attempt asks the gateway before sending (docs/sms.md).
+    """
+
+    WRITE_EVERY = 25
+
+    def __init__(self) -> None:
+        self.waiting: list[tuple[OutboxMessage, dict]] = []
+
+    def add(self, row: OutboxMessage, **changes) -> None:
+        for field, value in changes.items():
+            setattr(row, field, value)
+        self.waiting.append((row, changes))
+        if len(self.waiting) >= self.WRITE_EVERY:
+            self.write()
+
+    def write(self) -> None:
+        if not self.waiting:
+            return
+        by_fields: dict[tuple[str, ...], list[OutboxMessage]] = {}
+        for row, changes in self.waiting:
+            by_fields.setdefault(tuple(sorted(changes)), []).append(row)
+        written = 0
+        with transaction.atomic():
+            for fields, rows in by_fields.items():
+                claimed_at = {row.claimed_at for row in rows}
+                for moment in claimed_at:
+                    same_claim = [row for row in rows if row.claimed_at == moment]
+                    # Only rows this worker still holds (status and claim unchanged).
+                    written += OutboxMessage.objects.filter(
+                        status=OutboxStatus.SENDING, claimed_at=moment
+                    ).bulk_update(same_claim, fields=list(fields))
+        if written != len(self.waiting):
+            logger.error(
+                "SMS outbox: %d rows were taken back while this worker sent them",
+                len(self.waiting) - written,
+            )
+        self.waiting = []
 
 
-def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
+def _deliver(backend, row: OutboxMessage, outcomes: _Outcomes, result: BatchResult) -> int | None:
     """Send one claimed row; return the back-off in seconds when it will be retried."""
     now = clock.now
     try:
@@ -222,7 +265,7 @@ def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
             # ask before sending again.
             provider_id = backend.find_sent(row)
             if provider_id is not None:
-                _finish(
+                outcomes.add(
                     row,
                     status=OutboxStatus.SENT,
                     provider_message_id=provider_id,
@@ -232,7 +275,7 @@ def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
                 result.already_taken += 1
                 return None
             if row.attempts > settings.SMS_MAX_ATTEMPTS:
-                _finish(
+                outcomes.add(
                     row,
                     status=OutboxStatus.FAILED,
                     last_error=f"{settings.SMS_MAX_ATTEMPTS}번 시도 후 포기: {row.last_error}",
@@ -241,14 +284,14 @@ def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
                 return None
         provider_id = backend.send(row)
     except SmsRejected as exc:
-        _finish(row, status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
+        outcomes.add(row, status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
         result.failed += 1
         return None
     except Exception as exc:
         if not isinstance(exc, SmsTemporaryFailure):
             logger.exception("SMS outbox: unexpected error sending row %s", row.id)
         if row.attempts >= settings.SMS_MAX_ATTEMPTS:
-            _finish(
+            outcomes.add(
                 row,
                 status=OutboxStatus.FAILED,
                 last_error=f"{row.attempts}번 시도 후 포기: {exc}"[:2000],
@@ -256,7 +299,7 @@ def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
             result.failed += 1
             return None
         delay = backoff_seconds(attempts=row.attempts)
-        _finish(
+        outcomes.add(
             row,
             status=OutboxStatus.PENDING,
             next_attempt_at=now() + dt.timedelta(seconds=delay),
@@ -264,7 +307,7 @@ def _deliver(backend, row: OutboxMessage, result: BatchResult) -> int | None:
         )
         result.retrying += 1
         return delay
-    _finish(
+    outcomes.add(
         row,
         status=OutboxStatus.SENT,
         provider_message_id=provider_id or "",
@@ -290,15 +333,19 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
     deadline = rows[0].claimed_at + _send_budget()
     retry_delays: dict[int, int] = {}
     handed_back: list[int] = []
+    outcomes = _Outcomes()
     backend = get_backend()
-    with backend:
-        for index, row in enumerate(rows):
-            if clock.now() >= deadline:
-                handed_back = [later.id for later in rows[index:]]
-                break
-            delay = _deliver(backend, row, result)
-            if delay is not None:
-                retry_delays[row.id] = delay
+    try:
+        with backend:
+            for index, row in enumerate(rows):
+                if clock.now() >= deadline:
+                    handed_back = [later.id for later in rows[index:]]
+                    break
+                delay = _deliver(backend, row, outcomes, result)
+                if delay is not None:
+                    retry_delays[row.id] = delay
+    finally:
+        outcomes.write()
     if handed_back:
         result.handed_back = OutboxMessage.objects.filter(
             id__in=handed_back, status=OutboxStatus.SENDING, claimed_at=rows[0].claimed_at
@@ -313,12 +360,17 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
 def outbox_send(*, ids: Sequence[int]) -> BatchResult:
     """Send every due row among ``ids``, claiming ``SMS_BATCH_SIZE`` rows at a time."""
     total = BatchResult()
-    while True:
-        batch = outbox_send_batch(ids=ids)
-        if not batch.claimed:
-            return total
-        for field in dataclasses.fields(BatchResult):
-            setattr(total, field.name, getattr(total, field.name) + getattr(batch, field.name))
+    size = max(1, settings.SMS_BATCH_SIZE)
+    for start in range(0, len(ids), size):
+        chunk = list(ids[start : start + size])
+        while True:
+            batch = outbox_send_batch(ids=chunk)
+            if not batch.claimed:
+                break
+            for field in dataclasses.fields(BatchResult):
+                value = getattr(total, field.name) + getattr(batch, field.name)
+                setattr(total, field.name, value)
+    return total
 
 
 # --- Sweep ------------------------------------------------------------------------------
