@@ -67,7 +67,10 @@ def test_filters_by_status_kind_and_date(staff_client):
     with clock.travel(T0):
         recent = staff_client.get(
             LIST_URL,
-            {"created_at__gte": "2026-03-01 00:00:00+09:00", "created_at__lt": "2026-03-03"},
+            {
+                "created_at__gte": "2026-03-01 00:00:00+09:00",
+                "created_at__lt": "2026-03-03 00:00:00+09:00",
+            },
         )
     assert len(_shown(recent)) == 5
 

@@ -324,3 +324,30 @@ def test_lost_worker_note_is_kept_until_the_row_is_sent(settings):
         outbox_sweep(send_here_if_broker_down=False)
     row = _row(message)
     assert (row.status, row.last_error) == (OutboxStatus.PENDING, LOST_WORKER_ERROR)
+
+
+@pytest.mark.django_db
+def test_a_result_is_not_written_over_a_row_the_sweep_took_back(settings, caplog):
+    from portal.sms.services import _Outcomes
+
+    settings.SMS_SWEEP_AFTER_SECONDS = 60
+    with clock.travel(T0):
+        message = _queue()
+        [row] = outbox_claim()
+    with use_broker(DEAD_BROKER), clock.travel(T0 + dt.timedelta(minutes=2)):
+        outbox_sweep(send_here_if_broker_down=False)
+    outcomes = _Outcomes()
+    outcomes.add(row, status=OutboxStatus.SENT, provider_message_id="late", sent_at=T0)
+    outcomes.write()
+    fresh = _row(message)
+    assert (fresh.status, fresh.provider_message_id) == (OutboxStatus.PENDING, "")
+    assert "taken back" in caplog.text
+
+
+def test_settings_check_refuses_a_sweep_faster_than_a_send(settings):
+    from portal.sms.checks import sms_settings_check
+
+    assert sms_settings_check(None) == []
+    settings.SMS_SWEEP_AFTER_SECONDS = 20
+    settings.SMS_GATEWAY_TIMEOUT = 10
+    assert [error.id for error in sms_settings_check(None)] == ["sms.E001"]
