@@ -7,7 +7,6 @@ from django.db import transaction
 from membership import selectors
 from membership.calendar import period_end, period_start
 from membership.models import (
-    Account,
     AttemptType,
     ChargeAttempt,
     Payback,
@@ -15,7 +14,6 @@ from membership.models import (
     Status,
     Subscription,
     SubscriptionEvent,
-    TxnKind,
     Usage,
 )
 from membership.policy import policy
@@ -27,7 +25,7 @@ from membership.services.charging import (
     rating_allows_join,
     with_ids,
 )
-from membership.services.journal import TxnDraft, journal_post_many
+from membership.services.payback import payback_post
 from portal import clock
 
 
@@ -101,26 +99,4 @@ def payback_grant_if_first(*, user, charge: ChargeAttempt) -> Payback | None:
     qno = payback_key(user)
     if selectors.payback_live(qualification_no=qno) is not None:
         return None
-    payback = Payback.objects.create(
-        qualification_no=qno,
-        generation=selectors.payback_generation(qualification_no=qno),
-        charge=charge,
-        amount=charge.amount,
-        at=charge.at,
-    )
-    journal_post_many(
-        drafts=[
-            TxnDraft(
-                key=f"payback:{charge.idempotency_key}",
-                kind=TxnKind.PAYBACK,
-                at=charge.at,
-                user_id=user.pk,
-                charge_id=charge.pk,
-                lines=(
-                    (Account.PROMOTION, -charge.amount),
-                    (Account.PARTNER_POINTS, charge.amount),
-                ),
-            )
-        ]
-    )
-    return payback
+    return payback_post(qualification_no=qno, charge=charge, amount=charge.amount, at=charge.at)

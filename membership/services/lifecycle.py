@@ -26,6 +26,7 @@ from membership.models import (
 from membership.policy import policy
 from membership.services import errors
 from membership.services.journal import TxnDraft, journal_post_many
+from membership.services.payback import payback_claw_back
 from membership.services.refunds import refund_post, refunds_open
 from portal import clock
 
@@ -222,22 +223,7 @@ def subscription_withdraw(*, user, actor=None, ticket: str = "", reason: str = "
             )
         payback = getattr(charge, "payback", None)
         if payback is not None and not PaybackClawback.objects.filter(payback=payback).exists():
-            PaybackClawback.objects.create(payback=payback, at=now)
-            journal_post_many(
-                drafts=[
-                    TxnDraft(
-                        key=f"clawback:{charge.idempotency_key}",
-                        kind=TxnKind.CLAWBACK,
-                        at=now,
-                        user_id=charge.user_id,
-                        charge_id=charge.pk,
-                        lines=(
-                            (Account.PARTNER_POINTS, -payback.amount),
-                            (Account.PROMOTION, payback.amount),
-                        ),
-                    )
-                ]
-            )
+            payback_claw_back(payback=payback, at=now)
     subscription_end(
         subscription=subscription,
         reason=EndReason.WITHDRAWN,

@@ -44,8 +44,10 @@ def refund_post(
     actor=None,
     ticket: str = "",
     reason: str = "",
+    through_gateway: bool = True,
 ) -> Refund:
-    """Write a refund and its journal transaction; money goes back through the gateway.
+    """Write a refund and its journal transaction; money goes back through the gateway
+    (not for refunds imported from the old system, which were paid back there).
 
     The amount comes out of the charge's prepaid balance first, then out of what was
     already recognised as used, then out of the fee, so no account of the charge goes
@@ -65,7 +67,7 @@ def refund_post(
         ticket=ticket,
         reason=reason,
     )
-    if to == RefundTo.PAYMENT_METHOD:
+    if to == RefundTo.PAYMENT_METHOD and through_gateway:
         gateway().cancel(CancelRequest(key=key, charge_ref=charge.gateway_ref, amount=amount))
     lines: list[tuple[str, int]] = []
     left = amount

@@ -6,7 +6,8 @@ real replay machinery, then the invariants of membership.md, "The ledger".
   of them negative;
 - never two approved charges for one period;
 - no charge attempt from the renewal stop on;
-- no refund from the refund stop on without a ticket and an exception reason.
+- no refund from the refund stop on without a ticket and an exception reason;
+- the journal reconciles with the recorded events.
 """
 
 import datetime as dt
@@ -30,6 +31,7 @@ from membership.models import (
     Refund,
 )
 from membership.policy import policy
+from membership.services.reconcile import ledger_reconcile
 
 START = dt.datetime(2024, 9, 1)
 SPAN_MINUTES = 158 * 24 * 60  # to 2025-02-05: past both stops
@@ -117,6 +119,9 @@ def assert_ledger_invariants() -> None:
     late = Refund.objects.filter(at__gte=p.refunds_stop_at)
     for refund in late:
         assert refund.ticket and refund.reason in p.refund_exception_reasons
+
+    # and the ledger reconciles with the recorded events
+    assert ledger_reconcile() == []
 
 
 @pytest.mark.django_db
