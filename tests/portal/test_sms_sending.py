@@ -344,7 +344,7 @@ def test_a_result_is_not_written_over_a_row_the_sweep_took_back(settings, caplog
     assert "taken back" in caplog.text
 
 
-def test_settings_check_refuses_a_sweep_faster_than_a_send(settings):
+def test_system_check_refuses_a_sweep_faster_than_a_send(settings):
     from portal.sms.checks import sms_settings_check
 
     assert sms_settings_check(None) == []
