@@ -68,9 +68,12 @@ def test_a_stale_run_hits_the_database_constraints(make_partner):
         membership_daily_run()
     # Put the subscriptions back as they were before the run (a stale view of them).
     Subscription.objects.update(current_seq=1, due_on=seoul("2024-05-02T00:00").date())
-    with clock.travel(seoul("2024-05-02T04:00")):
-        with pytest.raises(IntegrityError), transaction.atomic():
-            membership_daily_run()
+    with (
+        clock.travel(seoul("2024-05-02T04:00")),
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+    ):
+        membership_daily_run()
     assert ChargeAttempt.objects.filter(at=seoul("2024-05-02T04:00")).count() == 2
     assert_one_approved_charge_per_period()
 
@@ -98,7 +101,8 @@ def test_a_second_approved_charge_for_a_period_is_refused_by_the_database(make_p
 def test_two_processes_at_once_charge_nobody_twice(make_partner):
     join_many(make_partner, 120)
     db = settings.DATABASES["default"]
-    url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    host = f"{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}"
+    url = f"postgres://{db['USER'] or 'postgres'}@{host}/{db['NAME']}"
     env = {**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"}
     env.pop("REDIS_URL", None)
     connection.close()
