@@ -21,8 +21,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import os
 import secrets
 import time
+import urllib.request
 
 import requests
 from django.conf import settings
@@ -80,6 +82,13 @@ class SolapiClient:
         self.sender = sender
         self.timeout = timeout
         self.session = requests.Session()
+        # Proxy and CA settings are read from the environment once, not on every request
+        # (requests scans the whole environment per call otherwise).
+        self.session.proxies = urllib.request.getproxies()
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+        self.session.trust_env = False
 
     @classmethod
     def from_settings(cls) -> SolapiClient:
