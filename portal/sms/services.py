@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 
 from django.conf import settings
-from django.db import connections, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 
 from portal import clock
@@ -112,13 +112,18 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
             ]
             if not rows:
                 continue
-            # ignore_conflicts: a concurrent transaction may have written the same key.
-            OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-            new_ids.extend(
-                OutboxMessage.objects.filter(
-                    idempotency_key__in=[row.idempotency_key for row in rows], created_at=now
-                ).values_list("id", flat=True)
-            )
+            try:
+                with transaction.atomic():
+                    created = OutboxMessage.objects.bulk_create(rows)
+                new_ids.extend(row.pk for row in created)
+            except IntegrityError:
+                # A concurrent transaction wrote one of these keys first: keep its row.
+                OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+                new_ids.extend(
+                    OutboxMessage.objects.filter(
+                        idempotency_key__in=[row.idempotency_key for row in rows], created_at=now
+                    ).values_list("id", flat=True)
+                )
     if new_ids:
         transaction.on_commit(lambda: outbox_dispatch(ids=new_ids), robust=True)
     return len(new_ids)

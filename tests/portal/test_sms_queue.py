@@ -1,7 +1,9 @@
 """Queueing: rows in the caller's transaction, one row per key, sending after commit."""
 
+import threading
+
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from portal.sms.backends import locmem
 from portal.sms.models import OutboxMessage, OutboxStatus
@@ -69,3 +71,35 @@ def test_row_rolls_back_with_the_callers_transaction(django_capture_on_commit_ca
     assert callbacks == []
     assert not OutboxMessage.objects.filter(idempotency_key="rb").exists()
     assert locmem.outbox == []
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_key_written_by_a_concurrent_transaction_is_not_queued_twice():
+    """Two requests queue the same key at once: one row, the second caller gets 0."""
+    first_inserted = threading.Event()
+    finish_first = threading.Event()
+
+    def first_request():
+        with transaction.atomic():
+            sms_queue(to="01012345678", body="먼저", kind="code", idempotency_key="race")
+            first_inserted.set()
+            finish_first.wait(10)
+        connection.close()
+
+    thread = threading.Thread(target=first_request)
+    thread.start()
+    assert first_inserted.wait(10)
+    # The second insert waits for the first transaction, which commits a moment later.
+    threading.Timer(0.5, finish_first.set).start()
+    with transaction.atomic():
+        created = sms_queue_many(
+            drafts=[
+                SmsDraft(to="01099998888", body="나중", kind="code", idempotency_key="race"),
+                SmsDraft(to="01099998888", body="다른 키", kind="code", idempotency_key="other"),
+            ]
+        )
+    thread.join()
+    assert created == 1
+    rows = dict(OutboxMessage.objects.values_list("idempotency_key", "body"))
+    assert rows == {"race": "먼저", "other": "다른 키"}
