@@ -180,6 +180,7 @@ ACCOUNT_FORMS = {
 SOCIALACCOUNT_FORMS = {"signup": "accounts.forms.KakaoSignupForm"}
 ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
+    "login": env_str("LOGIN_RATE_LIMIT", "30/m/ip"),
     # SMS codes: resend once a minute and 5 times an hour per phone, and per IP.
     "sms_code": "1/m/key,5/h/key,10/m/ip,30/h/ip",
     # Typing codes and the steps of 비밀번호 설정 / 회원가입, per IP.
