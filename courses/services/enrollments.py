@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.db.models import Max
 
+from courses.bulk import rows_insert
 from courses.models import (
     OPEN_STATUSES,
     Course,
@@ -25,7 +26,7 @@ from courses.services import messages
 from portal import clock
 from portal.sms.services import SmsDraft, sms_queue_many
 
-CHUNK = 5000
+CHUNK = 20000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _next_attempts(specs: Sequence[EnrollmentSpec]) -> dict[tuple[int, int], int
     latest: dict[tuple[int, int], int] = {}
     for chunk in _chunks(user_ids):
         rows = (
-            Enrollment.objects.filter(user_id__in=chunk)
+            Enrollment.objects.filter(user__id__any=chunk)
             .values("user_id", "course_id")
             .annotate(last=Max("attempt"))
             .values_list("user_id", "course_id", "last")
@@ -62,14 +63,29 @@ def _next_attempts(specs: Sequence[EnrollmentSpec]) -> dict[tuple[int, int], int
     return {key: value + 1 for key, value in latest.items()}
 
 
+ENROLLMENT_COLUMNS = (
+    "user_id",
+    "course_id",
+    "attempt",
+    "window_start",
+    "deadline",
+    "status",
+    "created_by_id",
+    "created_at",
+    "import_key",
+    "import_batch_id",
+    "lessons_completed",
+)
+
+
 def enrollments_create(
     *,
     specs: Sequence[EnrollmentSpec],
     created_by_id: int | None,
     batch: ImportBatch | None = None,
     first_login_url: str = "",
-) -> list[Enrollment]:
-    """Create one new attempt per spec and queue the enrollment SMS of each.
+) -> list[int]:
+    """Create one new attempt per spec, queue the enrollment SMS of each; return the ids.
 
     courses.md, "Enrollment": the attempt number follows the partner's earlier attempts
     at the course (re-application starts from zero as a new attempt); drivers whose
@@ -80,52 +96,53 @@ def enrollments_create(
     if not specs:
         return []
     now = clock.now()
-    courses = {
-        course.pk: course
-        for course in Course.objects.filter(pk__in={spec.course_id for spec in specs})
-    }
+    titles = dict(
+        Course.objects.filter(pk__in={spec.course_id for spec in specs}).values_list("pk", "title")
+    )
+    batch_id = batch.pk if batch else None
     with transaction.atomic():
         attempts = _next_attempts(specs)
-        rows = [
-            Enrollment(
-                user_id=spec.user_id,
-                course_id=spec.course_id,
-                attempt=attempts.get((spec.user_id, spec.course_id), 1),
-                window_start=spec.window_start,
-                deadline=spec.deadline,
-                status=EnrollmentStatus.ASSIGNED,
-                created_by_id=created_by_id,
-                created_at=now,
-                import_key=spec.import_key,
-                import_batch=batch,
-            )
-            for spec in specs
-        ]
-        created = Enrollment.objects.bulk_create(rows, batch_size=2000)
+        ids = rows_insert(
+            Enrollment,
+            columns=ENROLLMENT_COLUMNS,
+            rows=[
+                (
+                    spec.user_id,
+                    spec.course_id,
+                    attempts.get((spec.user_id, spec.course_id), 1),
+                    spec.window_start,
+                    spec.deadline,
+                    EnrollmentStatus.ASSIGNED.value,
+                    created_by_id,
+                    now,
+                    spec.import_key,
+                    batch_id,
+                    0,
+                )
+                for spec in specs
+            ],
+        )
         drafts = []
-        for spec, enrollment in zip(specs, created, strict=True):
-            course = courses[spec.course_id]
+        for spec, pk in zip(specs, ids, strict=True):
+            title = titles[spec.course_id]
             if spec.new_account:
                 body = messages.enrolled_new_account(
                     phone=spec.phone,
-                    course_title=course.title,
+                    course_title=title,
                     deadline=spec.deadline,
                     first_login_url=first_login_url,
                 )
             else:
                 body = messages.enrolled_existing_account(
-                    course_title=course.title, deadline=spec.deadline
+                    course_title=title, deadline=spec.deadline
                 )
             drafts.append(
                 messages.draft(
-                    to=spec.phone,
-                    body=body,
-                    kind=messages.KIND_ENROLLED,
-                    key=f"enrolled:{enrollment.pk}",
+                    to=spec.phone, body=body, kind=messages.KIND_ENROLLED, key=f"enrolled:{pk}"
                 )
             )
         sms_queue_many(drafts=drafts)
-    return created
+    return ids
 
 
 def open_attempt_pairs(*, user_ids: Iterable[int]) -> set[tuple[int, int]]:
@@ -134,7 +151,7 @@ def open_attempt_pairs(*, user_ids: Iterable[int]) -> set[tuple[int, int]]:
     pairs: set[tuple[int, int]] = set()
     for chunk in _chunks(ids):
         pairs.update(
-            Enrollment.objects.filter(user_id__in=chunk, status__in=OPEN_STATUSES).values_list(
+            Enrollment.objects.filter(user__id__any=chunk, status__in=OPEN_STATUSES).values_list(
                 "user_id", "course_id"
             )
         )
@@ -336,7 +353,7 @@ def enrollments_expire(*, today: dt.date | None = None) -> int:
             )
             if not due:
                 return total
-            Enrollment.objects.filter(pk__in=[e.pk for e in due]).update(
+            Enrollment.objects.filter(pk__any=[e.pk for e in due]).update(
                 status=EnrollmentStatus.EXPIRED, expired_at=now
             )
             sms_queue_many(
@@ -423,4 +440,5 @@ def enrollment_self_enroll(*, user_id: int, phone: str, course_id: int) -> Enrol
     with transaction.atomic():
         if (user_id, course_id) in open_attempt_pairs(user_ids=[user_id]):
             raise NotAllowed
-        return enrollments_create(specs=[spec], created_by_id=user_id)[0]
+        [pk] = enrollments_create(specs=[spec], created_by_id=user_id)
+    return Enrollment.objects.get(pk=pk)

@@ -19,10 +19,10 @@ from collections.abc import Iterable, Iterator, Sequence
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
-from simple_history.utils import bulk_create_with_history
 
 from accounts.models import RosterEntry, TransportCompany, User
 from accounts.phone import normalize_phone
+from courses.bulk import history_rows_insert, rows_insert
 from courses.models import Course, Enrollment, ImportBatch
 from courses.services.enrollments import (
     CHUNK,
@@ -135,6 +135,7 @@ def table_read(*, file_name: str, data: bytes) -> tuple[dict[str, int], Iterator
     return _header_map(header), rows
 
 
+_CANONICAL_PHONE = re.compile(r"^010[0-9]{8}$")
 _DATE_RE = re.compile(r"^(\d{4})[-./년\s]*(\d{1,2})[-./월\s]*(\d{1,2})일?$")
 
 
@@ -294,7 +295,12 @@ def _row_check(raw: list[object], columns: dict[str, int], line: int, today: dt.
         qualification_no=_text(_cell(raw, columns, "qualification_no"))[:30],
     )
     try:
-        row.phone = normalize_phone(row.raw_phone)
+        # The stored form itself needs no parsing; anything else goes through the rule.
+        row.phone = (
+            row.raw_phone
+            if _CANONICAL_PHONE.match(row.raw_phone)
+            else normalize_phone(row.raw_phone)
+        )
     except ValidationError:
         row.reasons.append("휴대폰 번호가 올바르지 않습니다(010으로 시작하는 11자리).")
     if not row.name:
@@ -346,11 +352,11 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
     users: dict[str, tuple[int, str, dt.date | None]] = {}
     roster: dict[str, tuple[str, dt.date]] = {}
     for chunk in _chunked(phones):
-        for pk, phone, name, birth in User.objects.filter(phone__in=chunk).values_list(
+        for pk, phone, name, birth in User.objects.filter(phone__any=chunk).values_list(
             "pk", "phone", "name", "birth_date"
         ):
             users[phone] = (pk, name, birth)
-        for phone, name, birth in RosterEntry.objects.filter(phone__in=chunk).values_list(
+        for phone, name, birth in RosterEntry.objects.filter(phone__any=chunk).values_list(
             "phone", "name", "birth_date"
         ):
             roster[phone] = (name, birth)
@@ -378,7 +384,7 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
         keys[key] = row
     all_keys = list(keys)
     for chunk in _chunked(all_keys):
-        for key in Enrollment.objects.filter(import_key__in=chunk).values_list(
+        for key in Enrollment.objects.filter(import_key__any=chunk).values_list(
             "import_key", flat=True
         ):
             keys[key].reasons.append("이미 등록된 행입니다(같은 내용을 전에 올렸습니다).")
@@ -403,13 +409,15 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
         taken: set[str] = set()
         for chunk in _chunked([row[R_KEY] for row in rows]):
             taken.update(
-                Enrollment.objects.filter(import_key__in=chunk).values_list("import_key", flat=True)
+                Enrollment.objects.filter(import_key__any=chunk).values_list(
+                    "import_key", flat=True
+                )
             )
         rows = [row for row in rows if row[R_KEY] not in taken]
 
         users = _users_by_phone(sorted({row[R_PHONE] for row in rows}))
         missing = [row for row in rows if row[R_PHONE] not in users]
-        created_accounts = _accounts_provision(missing, users)
+        created_accounts = _accounts_provision(missing, users, by_id=confirmed_by.pk)
         open_pairs = open_attempt_pairs(user_ids=[user[0] for user in users.values()])
         specs = []
         for row in rows:
@@ -445,23 +453,46 @@ def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:
     """phone → (user id, still needs first login) for drivers who have an account."""
     found: dict[str, tuple[int, bool]] = {}
     for chunk in _chunked(phones):
-        for pk, phone, password in User.objects.filter(phone__in=chunk).values_list(
+        for pk, phone, password in User.objects.filter(phone__any=chunk).values_list(
             "pk", "phone", "password"
         ):
             found[phone] = (pk, not password or password.startswith("!"))
     return found
 
 
-def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]]) -> int:
+USER_COLUMNS = (
+    "username",
+    "phone",
+    "name",
+    "birth_date",
+    "qualification_no",
+    "driver_type",
+    "password",
+    "provisioned_at",
+    "date_joined",
+)
+ROSTER_COLUMNS = (
+    "phone",
+    "name",
+    "birth_date",
+    "transport_company_id",
+    "qualification_no",
+    "driver_type",
+    "created_at",
+    "updated_at",
+    "user_id",
+)
+HISTORY_REASON = "필수 교육 일괄 등록"
+
+
+def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *, by_id: int) -> int:
     """Roster entries and pre-provisioned accounts for drivers without an account.
 
     accounts.md, "Pre-provisioned accounts": the account is made from the roster entry
-    (``accounts.services.provisioning``'s rule) with no usable password; an existing
-    roster entry is kept as it is. Set-based: a few statements per 5,000 drivers, so a
-    100,000-row upload stays close to the speed of a plain bulk copy.
+    (the fields ``accounts.services.provisioning.account_preprovision`` copies) with no
+    usable password; an existing roster entry is kept and linked. Set-based (``COPY``
+    on PostgreSQL), with the same history rows as single edits.
     """
-    from accounts.services.provisioning import _user_from_roster
-
     now = clock.now()
     wanted: dict[str, list] = {}
     for row in rows:
@@ -470,40 +501,67 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]]) ->
     if not wanted:
         return 0
     phones = sorted(wanted)
-    entries: dict[str, RosterEntry] = {}
+    existing: dict[str, tuple] = {}
     for chunk in _chunked(phones):
-        for entry in RosterEntry.objects.filter(phone__in=chunk):
-            entries[entry.phone] = entry
-    new_entries = [
-        RosterEntry(
-            phone=phone,
-            name=wanted[phone][R_NAME],
-            birth_date=dt.date.fromisoformat(wanted[phone][R_BIRTH]),
-            transport_company_id=wanted[phone][R_COMPANY],
-            qualification_no=wanted[phone][R_QUAL],
-            created_at=now,
-            updated_at=now,
-        )
-        for phone in phones
-        if phone not in entries
-    ]
-    for entry in bulk_create_with_history(
-        new_entries, RosterEntry, batch_size=2000, default_date=now
-    ):
-        entries[entry.phone] = entry
-    accounts = []
+        for pk, phone, name, birth, qualification, driver_type in RosterEntry.objects.filter(
+            phone__any=chunk
+        ).values_list("pk", "phone", "name", "birth_date", "qualification_no", "driver_type"):
+            existing[phone] = (pk, name, birth, qualification, driver_type)
+
+    user_rows = []
     for phone in phones:
-        user = _user_from_roster(entries[phone])
-        # Django's unusable-password form ("!" + random): first login must set one.
-        user.password = "!" + secrets.token_urlsafe(30)
-        user.provisioned_at = now
-        user.date_joined = now
-        accounts.append(user)
-    bulk_create_with_history(accounts, User, batch_size=2000, default_date=now)
-    for chunk in _chunked(phones):
-        RosterEntry.objects.filter(phone__in=chunk, user__isnull=True).update(
+        if phone in existing:
+            _, name, birth, qualification, driver_type = existing[phone]
+        else:
+            row = wanted[phone]
+            name, qualification, driver_type = row[R_NAME], row[R_QUAL], ""
+            birth = dt.date.fromisoformat(row[R_BIRTH])
+        # Django's unusable-password form ("!" + random): the first login sets one.
+        password = "!" + secrets.token_urlsafe(30)
+        user_rows.append(
+            (phone, phone, name, birth, qualification, driver_type, password, now, now)
+        )
+    user_ids = rows_insert(User, columns=USER_COLUMNS, rows=user_rows)
+    history_rows_insert(
+        User,
+        ids=user_ids,
+        columns=USER_COLUMNS,
+        rows=user_rows,
+        when=now,
+        by_id=by_id,
+        reason=HISTORY_REASON,
+    )
+    user_of = dict(zip(phones, user_ids, strict=True))
+    roster_rows = [
+        (
+            user_row[1],
+            user_row[2],
+            user_row[3],
+            wanted[user_row[1]][R_COMPANY],
+            user_row[4],
+            "",
+            now,
+            now,
+            user_of[user_row[1]],
+        )
+        for user_row in user_rows
+        if user_row[1] not in existing
+    ]
+    roster_ids = rows_insert(RosterEntry, columns=ROSTER_COLUMNS, rows=roster_rows)
+    history_rows_insert(
+        RosterEntry,
+        ids=roster_ids,
+        columns=ROSTER_COLUMNS,
+        rows=roster_rows,
+        when=now,
+        by_id=by_id,
+        reason=HISTORY_REASON,
+    )
+    linked = [entry[0] for phone, entry in existing.items()]
+    for chunk in _chunked(linked):
+        RosterEntry.objects.filter(pk__any=chunk, user__isnull=True).update(
             user_id=Subquery(User.objects.filter(phone=OuterRef("phone")).values("pk")[:1])
         )
-        for pk, phone in User.objects.filter(phone__in=chunk).values_list("pk", "phone"):
-            users[phone] = (pk, True)
-    return len(accounts)
+    for phone, pk in user_of.items():
+        users[phone] = (pk, True)
+    return len(user_ids)

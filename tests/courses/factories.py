@@ -97,7 +97,7 @@ def enroll(
     user: User, course_obj: Course, *, deadline: dt.date | None = None, by: User | None = None
 ) -> Enrollment:
     today = clock.today()
-    return enrollments_create(
+    [pk] = enrollments_create(
         specs=[
             EnrollmentSpec(
                 user_id=user.pk,
@@ -108,7 +108,8 @@ def enroll(
             )
         ],
         created_by_id=by.pk if by else None,
-    )[0]
+    )
+    return Enrollment.objects.get(pk=pk)
 
 
 def staff() -> User:
