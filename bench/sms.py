@@ -45,8 +45,27 @@ def _control(url: str, path: str, payload: dict | None = None) -> dict:
         return json.loads(response.read() or b"{}")
 
 
+def _cpu_seconds(*, pid: int | None = None, group: int | None = None) -> float:
+    """User + system CPU of a process, or of every live process in a process group."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[0] is the state (stat field 3): pgrp is field 5, utime/stime 14/15.
+        if (pid is not None and int(entry.name) == pid) or (
+            group is not None and int(fields[2]) == group
+        ):
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 @contextlib.contextmanager
-def _gateway() -> Iterator[str]:
+def _gateway() -> Iterator[tuple[str, int]]:
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -65,14 +84,14 @@ def _gateway() -> Iterator[str]:
         line = proc.stdout.readline().strip()
         if not line.startswith("READY "):
             raise RuntimeError(f"fake gateway did not start: {line!r}")
-        yield line.split(" ", 1)[1]
+        yield line.split(" ", 1)[1], proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
 
 @contextlib.contextmanager
-def _worker(env: dict[str, str]) -> Iterator[None]:
+def _worker(env: dict[str, str]) -> Iterator[int]:
     log = tempfile.NamedTemporaryFile(prefix="bench-worker-", suffix=".log", delete=False)  # noqa: SIM115
     proc = subprocess.Popen(
         [
@@ -97,7 +116,7 @@ def _worker(env: dict[str, str]) -> Iterator[None]:
     )
     try:
         _wait_ready(proc)
-        yield
+        yield proc.pid  # also its process group
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
@@ -134,21 +153,29 @@ def _wait_accepted(url: str, count: int, timeout: float = 600) -> dict:
     raise RuntimeError(f"gateway saw {stats['accepted']} of {count} messages")
 
 
-def _direct(url: str) -> float:
+def _direct(url: str, gateway_pid: int) -> float:
     from portal.sms.backends.solapi import SolapiClient
 
     client = SolapiClient(
         base_url=url, api_key=API_KEY, api_secret=API_SECRET, sender="15330301", timeout=10
     )
+    gateway_cpu = _cpu_seconds(pid=gateway_pid)
+    own_cpu = time.process_time()
     started = time.time()
     for i in range(MESSAGES):
         client.send(to=_phone(i), text=BODY.format(i=i), reference=f"bench-direct:{i}")
     stats = _wait_accepted(url, MESSAGES)
     client.close()
-    return MESSAGES / (stats["last_accepted_at"] - started)
+    elapsed = stats["last_accepted_at"] - started
+    print(
+        f"# direct: {elapsed:.1f} s; CPU: client {time.process_time() - own_cpu:.1f} s, "
+        f"gateway {_cpu_seconds(pid=gateway_pid) - gateway_cpu:.1f} s",
+        flush=True,
+    )
+    return MESSAGES / elapsed
 
 
-def _dispatch(url: str, ctx) -> float:
+def _dispatch(url: str, gateway_pid: int, ctx) -> float:
     from django.db import transaction
 
     from portal.celery import app
@@ -169,13 +196,23 @@ def _dispatch(url: str, ctx) -> float:
         CELERY_TASK_ALWAYS_EAGER="false",
         DB_CONN_MAX_AGE="600",
     )
-    with _worker(env):
+    with _worker(env) as worker_group:
+        gateway_cpu = _cpu_seconds(pid=gateway_pid)
+        worker_cpu = _cpu_seconds(group=worker_group)
+        own_cpu = time.process_time()
         started = time.time()
         with transaction.atomic():
             sms_queue_many(drafts=drafts)
-        print(f"# queued and committed in {time.time() - started:.2f} s", flush=True)
+        queued = time.time() - started
+        queue_cpu = time.process_time() - own_cpu
         stats = _wait_accepted(url, MESSAGES)
         elapsed = stats["last_accepted_at"] - started
+        print(
+            f"# dispatch: {elapsed:.1f} s (queueing {queued:.1f} s); CPU: queueing "
+            f"{queue_cpu:.1f} s, worker {_cpu_seconds(group=worker_group) - worker_cpu:.1f} s, "
+            f"gateway {_cpu_seconds(pid=gateway_pid) - gateway_cpu:.1f} s",
+            flush=True,
+        )
         deadline = time.monotonic() + 60
         while OutboxMessage.objects.filter(status=OutboxStatus.SENT).count() < MESSAGES:
             if time.monotonic() > deadline:
@@ -189,10 +226,10 @@ def _dispatch(url: str, ctx) -> float:
 
 
 def run(ctx):
-    with _gateway() as url:
-        direct = _direct(url)
+    with _gateway() as (url, gateway_pid):
+        direct = _direct(url, gateway_pid)
         _control(url, "/_fake/reset", {})
-        dispatch = _dispatch(url, ctx)
+        dispatch = _dispatch(url, gateway_pid, ctx)
     yield "sms_gateway_direct_per_s", direct, "msg/s"
     yield "sms_dispatch_per_s", dispatch, "msg/s"
     yield "sms_dispatch_over_direct", dispatch / direct, "ratio"

@@ -252,6 +252,8 @@ SMS_GATEWAY_TIMEOUT = env_int("SMS_GATEWAY_TIMEOUT", 10)
 SMS_MAX_ATTEMPTS = env_int("SMS_MAX_ATTEMPTS", 6)
 SMS_SWEEP_AFTER_SECONDS = env_int("SMS_SWEEP_AFTER_SECONDS", 60)
 SMS_BATCH_SIZE = env_int("SMS_BATCH_SIZE", 100)
+# Gateway calls one worker process keeps in flight (they mostly wait on the network).
+SMS_SEND_CONCURRENCY = env_int("SMS_SEND_CONCURRENCY", 4)
 if PRODUCTION and SMS_BACKEND.endswith("SolapiBackend"):
     for _name in ("SMS_GATEWAY_API_KEY", "SMS_GATEWAY_API_SECRET"):
         env_str(_name, required=True)

@@ -21,4 +21,6 @@ def sms_settings_check(app_configs, **kwargs):
         errors.append(Error("SMS_MAX_ATTEMPTS must be at least 1.", id="sms.E002"))
     if settings.SMS_BATCH_SIZE < 1:
         errors.append(Error("SMS_BATCH_SIZE must be at least 1.", id="sms.E003"))
+    if settings.SMS_SEND_CONCURRENCY < 1:
+        errors.append(Error("SMS_SEND_CONCURRENCY must be at least 1.", id="sms.E004"))
     return errors

@@ -8,11 +8,14 @@ a message reaches the gateway at most once per idempotency key.
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import datetime as dt
 import logging
+import threading
 import time
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.db import IntegrityError, connections, transaction
@@ -287,66 +290,97 @@ class _Outcomes:
         self.since = time.monotonic()
 
 
-def _deliver(backend, row: OutboxMessage, outcomes: _Outcomes, result: BatchResult) -> int | None:
-    """Send one claimed row; return the back-off in seconds when it will be retried."""
-    now = clock.now
+@dataclasses.dataclass(frozen=True)
+class _Attempt:
+    """What the gateway said about one claimed row (decided off the database)."""
+
+    kind: str  # "sent", "already", "rejected", "temporary", "gave_up", "not_started"
+    provider_id: str = ""
+    error: str = ""
+
+
+def _attempt(backend, row: OutboxMessage, deadline: dt.datetime) -> _Attempt:
+    """Talk to the gateway about one row; never touches the database."""
+    if clock.now() >= deadline:
+        return _Attempt("not_started")
     try:
         if row.attempts > 1:
             # An earlier attempt may have reached the gateway (timeout, dead worker):
             # ask before sending again.
             provider_id = backend.find_sent(row)
             if provider_id is not None:
-                outcomes.add(
-                    row,
-                    status=OutboxStatus.SENT,
-                    provider_message_id=provider_id,
-                    sent_at=now(),
-                    last_error="",
-                )
-                result.already_taken += 1
-                return None
+                return _Attempt("already", provider_id=provider_id)
             if row.attempts > settings.SMS_MAX_ATTEMPTS:
-                outcomes.add(
-                    row,
-                    status=OutboxStatus.FAILED,
-                    last_error=f"{settings.SMS_MAX_ATTEMPTS}번 시도 후 포기: {row.last_error}",
-                )
-                result.failed += 1
-                return None
-        provider_id = backend.send(row)
+                return _Attempt("gave_up", error=row.last_error)
+        return _Attempt("sent", provider_id=backend.send(row) or "")
     except SmsRejected as exc:
-        outcomes.add(row, status=OutboxStatus.FAILED, last_error=str(exc)[:2000])
-        result.failed += 1
-        return None
+        return _Attempt("rejected", error=str(exc))
     except Exception as exc:
         if not isinstance(exc, SmsTemporaryFailure):
             logger.exception("SMS outbox: unexpected error sending row %s", row.id)
-        if row.attempts >= settings.SMS_MAX_ATTEMPTS:
-            outcomes.add(
-                row,
-                status=OutboxStatus.FAILED,
-                last_error=f"{row.attempts}번 시도 후 포기: {exc}"[:2000],
-            )
-            result.failed += 1
-            return None
-        delay = backoff_seconds(attempts=row.attempts)
+        return _Attempt("temporary", error=str(exc))
+
+
+def _record(row: OutboxMessage, attempt: _Attempt, outcomes: _Outcomes, result: BatchResult):
+    """Turn an attempt into the row's new state; return the back-off when it is retried."""
+    now = clock.now()
+    if attempt.kind in ("sent", "already"):
         outcomes.add(
             row,
-            status=OutboxStatus.PENDING,
-            next_attempt_at=now() + dt.timedelta(seconds=delay),
-            last_error=str(exc)[:2000],
+            status=OutboxStatus.SENT,
+            provider_message_id=attempt.provider_id,
+            sent_at=now,
+            last_error="",
         )
-        result.retrying += 1
-        return delay
+        if attempt.kind == "sent":
+            result.sent += 1
+        else:
+            result.already_taken += 1
+        return None
+    if attempt.kind == "rejected":
+        outcomes.add(row, status=OutboxStatus.FAILED, last_error=attempt.error[:2000])
+        result.failed += 1
+        return None
+    if attempt.kind == "gave_up" or row.attempts >= settings.SMS_MAX_ATTEMPTS:
+        tries = min(row.attempts, settings.SMS_MAX_ATTEMPTS)
+        outcomes.add(
+            row,
+            status=OutboxStatus.FAILED,
+            last_error=f"{tries}번 시도 후 포기: {attempt.error}"[:2000],
+        )
+        result.failed += 1
+        return None
+    delay = backoff_seconds(attempts=row.attempts)
     outcomes.add(
         row,
-        status=OutboxStatus.SENT,
-        provider_message_id=provider_id or "",
-        sent_at=now(),
-        last_error="",
+        status=OutboxStatus.PENDING,
+        next_attempt_at=now + dt.timedelta(seconds=delay),
+        last_error=attempt.error[:2000],
     )
-    result.sent += 1
-    return None
+    result.retrying += 1
+    return delay
+
+
+class _Backends:
+    """One backend per sending thread (an HTTP session is not shared between threads)."""
+
+    def __init__(self) -> None:
+        self.local = threading.local()
+        self.opened: list = []
+        self.lock = threading.Lock()
+
+    def get(self):
+        backend = getattr(self.local, "backend", None)
+        if backend is None:
+            backend = self.local.backend = get_backend()
+            backend.open()
+            with self.lock:
+                self.opened.append(backend)
+        return backend
+
+    def close(self) -> None:
+        for backend in self.opened:
+            backend.close()
 
 
 def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = None) -> BatchResult:
@@ -354,7 +388,8 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
 
     platform.md, "SMS": retries with back-off on gateway errors; after
     ``SMS_MAX_ATTEMPTS`` the row is ``failed``; status, attempts, provider id and the last
-    error stay on the row.
+    error stay on the row. ``SMS_SEND_CONCURRENCY`` gateway calls run at once (threads:
+    the calls mostly wait on the network); results are written by this thread.
     """
     result = BatchResult()
     rows = outbox_claim(ids=ids, limit=limit)
@@ -365,18 +400,27 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
     retry_delays: dict[int, int] = {}
     handed_back: list[int] = []
     outcomes = _Outcomes()
-    backend = get_backend()
+    backends = _Backends()
+
+    def attempt(row: OutboxMessage) -> _Attempt:
+        return _attempt(backends.get(), row, deadline)
+
+    threads = max(1, min(settings.SMS_SEND_CONCURRENCY, len(rows)))
     try:
-        with backend:
-            for index, row in enumerate(rows):
-                if clock.now() >= deadline:
-                    handed_back = [later.id for later in rows[index:]]
-                    break
-                delay = _deliver(backend, row, outcomes, result)
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="sms-send") as pool:
+            # Each call runs in a copy of this context, so it reads the same clock.
+            futures = [pool.submit(contextvars.copy_context().run, attempt, row) for row in rows]
+            for row, future in zip(rows, futures, strict=True):
+                outcome = future.result()
+                if outcome.kind == "not_started":
+                    handed_back.append(row.id)
+                    continue
+                delay = _record(row, outcome, outcomes, result)
                 if delay is not None:
                     retry_delays[row.id] = delay
     finally:
         outcomes.write()
+        backends.close()
     if handed_back:
         result.handed_back = OutboxMessage.objects.filter(
             id__in=handed_back, status=OutboxStatus.SENDING, claimed_at=rows[0].claimed_at

@@ -297,21 +297,38 @@ def test_dispatch_with_the_broker_down_neither_raises_nor_waits():
 @pytest.mark.django_db
 def test_worker_hands_back_what_it_cannot_send_before_the_sweep(gateway, settings):
     # Budget: 3.5 s before the sweep may take rows back, minus a look-up and a send of at
-    # most 1 s each, minus 1 s margin = 0.5 s; the gateway needs 0.2 s a message.
+    # most 1 s each, minus 1 s margin = 0.5 s; the gateway needs 0.2 s a message and two
+    # calls run at once.
     settings.SMS_SWEEP_AFTER_SECONDS = 3.5
     settings.SMS_GATEWAY_TIMEOUT = 1
+    settings.SMS_SEND_CONCURRENCY = 2
     gateway.delay = 0.2
-    for i in range(8):
+    for i in range(12):
         _queue(f"slow{i}")
     with use_broker(DEAD_BROKER):  # the hand-back's re-queue fails: rows wait for the sweep
         result = outbox_send_batch()
-    assert result.claimed == 8
-    assert 1 <= result.sent < 8
-    assert result.handed_back == 8 - result.sent
+    assert result.claimed == 12
+    assert 2 <= result.sent < 12
+    assert result.handed_back == 12 - result.sent
+    assert len(gateway.messages) == result.sent
     waiting = OutboxMessage.objects.filter(status=OutboxStatus.PENDING)
     assert waiting.count() == result.handed_back
     assert set(waiting.values_list("attempts", flat=True)) == {0}
     assert set(waiting.values_list("claimed_at", flat=True)) == {None}
+
+
+@pytest.mark.django_db
+def test_a_batch_keeps_several_gateway_calls_in_flight(gateway, settings):
+    settings.SMS_SEND_CONCURRENCY = 4
+    gateway.delay = 0.2
+    for i in range(8):
+        _queue(f"parallel{i}")
+    started = time.monotonic()
+    result = outbox_send_batch()
+    took = time.monotonic() - started
+    assert result.sent == 8
+    assert took < 1.2, f"8 calls of 0.2 s took {took:.2f} s: not concurrent"
+    assert sorted(gateway.references()) == sorted(f"parallel{i}" for i in range(8))
 
 
 @pytest.mark.django_db
