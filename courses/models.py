@@ -232,6 +232,13 @@ class Enrollment(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def accepts_progress(self) -> bool:
+        """Open and not past 23:59:59 Seoul time of the deadline (the job may not have run)."""
+        from portal import clock
+
+        return self.is_open and clock.now() <= clock.end_of_day(self.deadline)
+
 
 class LessonProgress(models.Model):
     """What one attempt has watched or read of one lesson.

@@ -125,7 +125,7 @@ def lesson(request: HttpRequest, enrollment_id: int, position: int) -> HttpRespo
         ),
         "previous": lessons[index - 1] if index > 0 else None,
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
-        "writable": enrollment.is_open and progress is not None,
+        "writable": enrollment.accepts_progress and progress is not None,
         "report_every": settings.COURSES_REPORT_EVERY_SECONDS,
     }
     return render(request, "courses/lesson.html", context)

@@ -246,3 +246,16 @@ def test_progress_report_query_count(client, alice):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
     # session, user, savepoint, locked read of progress + attempt + lesson, update, release
     assert len(queries) == 6
+
+
+def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client, alice):
+    course = factories.course(videos=1, texts=1)
+    enrollment = factories.enroll(alice, course, deadline=clock.today())
+    client.get(reverse("courses:lesson", args=[enrollment.pk, 1]))
+    with clock.travel(clock.end_of_day(clock.today()) + dt.timedelta(minutes=1)):
+        video = client.get(reverse("courses:lesson", args=[enrollment.pk, 1])).content.decode()
+        text = client.get(reverse("courses:lesson", args=[enrollment.pk, 2])).content.decode()
+        dashboard = client.get(reverse("courses:dashboard")).content.decode()
+    assert "data-progress-url" not in video and "수강 기한이 지나" in video
+    assert "다 읽었어요" not in text
+    assert "기한 지남" in dashboard
