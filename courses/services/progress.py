@@ -77,16 +77,15 @@ def video_progress_report(
     report is idempotent. A report may add at most the wall time since the previous
     one times ``COURSES_MAX_PLAYBACK_RATE`` (plus a little slack), so a forged
     "watched everything" report gains nothing. Two queries on the usual path: the
-    locked read of the row with its attempt and lesson, and the update.
+    read of the row with its attempt and lesson, and a conditional update.
 
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
-    with transaction.atomic():
+    for _ in range(5):
         progress = (
-            LessonProgress.objects.select_for_update(of=("self",))
-            .select_related("enrollment", "lesson")
+            LessonProgress.objects.select_related("enrollment", "lesson")
             .only(
                 "watched",
                 "watched_seconds",
@@ -117,31 +116,35 @@ def video_progress_report(
         allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
         if total - progress.watched_seconds <= allowance:
             progress.watched, progress.watched_seconds = merged, total
-        progress.position_seconds = min(max(0.0, position), float(duration))
-        progress.updated_at = now
+        position = min(max(0.0, position), float(duration))
         completes = (
             progress.completed_at is None
             and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
         )
-        if completes:
-            progress.completed_at = now
-        progress.save(
-            update_fields=[
-                "watched",
-                "watched_seconds",
-                "position_seconds",
-                "updated_at",
-                "completed_at",
-            ]
+        # Optimistic write: only if nobody wrote the row since it was read (another
+        # tab, a retried request); otherwise read again. No lock, no extra round trips.
+        written = LessonProgress.objects.filter(
+            pk=progress.pk, updated_at=progress.updated_at
+        ).update(
+            watched=progress.watched,
+            watched_seconds=progress.watched_seconds,
+            position_seconds=position,
+            updated_at=now,
+            completed_at=now if completes else progress.completed_at,
         )
-        course_completed = False
-        if completes:
+        if written:
+            break
+    else:
+        raise ProgressRefused
+    course_completed = False
+    if completes:
+        with transaction.atomic():
             course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
     return ProgressState(
         watched_seconds=progress.watched_seconds,
         duration_seconds=duration,
-        position_seconds=progress.position_seconds,
-        lesson_completed=progress.completed_at is not None,
+        position_seconds=position,
+        lesson_completed=completes or progress.completed_at is not None,
         course_completed=course_completed,
     )
 

@@ -244,8 +244,8 @@ def test_progress_report_query_count(client, alice):
     later = clock.now() + dt.timedelta(seconds=30)
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
-    # session, user, savepoint, locked read of progress + attempt + lesson, update, release
-    assert len(queries) == 6
+    # session, user, read of progress + attempt + lesson, conditional update
+    assert len(queries) == 4
 
 
 def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client, alice):
