@@ -3,6 +3,7 @@
 courses.md, "Courses and lessons" and "Completion and clearing to drive".
 """
 
+import contextlib
 import dataclasses
 import datetime as dt
 
@@ -83,10 +84,14 @@ def video_progress_report(
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
-    for _ in range(5):
-        progress = (
-            LessonProgress.objects.select_related("enrollment", "lesson")
-            .only(
+    for attempt in range(3):
+        # Two optimistic tries, then a locked one (many reports racing for one row).
+        locked = attempt == 2
+        with transaction.atomic() if locked else contextlib.nullcontext():
+            rows = LessonProgress.objects.select_related("enrollment", "lesson")
+            if locked:
+                rows = rows.select_for_update(of=("self",))
+            progress = rows.only(
                 "watched",
                 "watched_seconds",
                 "position_seconds",
@@ -98,44 +103,42 @@ def video_progress_report(
                 "enrollment__course_id",
                 "lesson__duration_seconds",
                 "lesson__kind",
-            )
-            .get(
+            ).get(
                 enrollment_id=enrollment_id,
                 lesson_id=lesson_id,
                 enrollment__user_id=user_id,
                 lesson__kind=LessonKind.VIDEO,
             )
-        )
-        enrollment = progress.enrollment
-        if not _is_open_at(status=enrollment.status, deadline=enrollment.deadline, now=now):
-            raise ProgressRefused
-        duration = progress.lesson.duration_seconds
-        merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
-        total = intervals_total(merged)
-        elapsed = max(0.0, (now - progress.updated_at).total_seconds())
-        allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
-        if total - progress.watched_seconds <= allowance:
-            progress.watched, progress.watched_seconds = merged, total
-        position = min(max(0.0, position), float(duration))
-        completes = (
-            progress.completed_at is None
-            and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
-        )
-        # Optimistic write: only if nobody wrote the row since it was read (another
-        # tab, a retried request); otherwise read again. No lock, no extra round trips.
-        written = LessonProgress.objects.filter(
-            pk=progress.pk, updated_at=progress.updated_at
-        ).update(
-            watched=progress.watched,
-            watched_seconds=progress.watched_seconds,
-            position_seconds=position,
-            updated_at=now,
-            completed_at=now if completes else progress.completed_at,
-        )
+            enrollment = progress.enrollment
+            if not _is_open_at(status=enrollment.status, deadline=enrollment.deadline, now=now):
+                raise ProgressRefused
+            duration = progress.lesson.duration_seconds
+            merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
+            total = intervals_total(merged)
+            elapsed = max(0.0, (now - progress.updated_at).total_seconds())
+            allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
+            if total - progress.watched_seconds <= allowance:
+                progress.watched, progress.watched_seconds = merged, total
+            position = min(max(0.0, position), float(duration))
+            completes = (
+                progress.completed_at is None
+                and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
+            )
+            # Optimistic write: only if nobody wrote the row since it was read (another
+            # tab, a retried request); otherwise read again. No lock, no extra round trips.
+            written = LessonProgress.objects.filter(
+                pk=progress.pk, updated_at=progress.updated_at
+            ).update(
+                watched=progress.watched,
+                watched_seconds=progress.watched_seconds,
+                position_seconds=position,
+                updated_at=now,
+                completed_at=now if completes else progress.completed_at,
+            )
         if written:
             break
-    else:
-        raise ProgressRefused
+        if locked:
+            raise ProgressRefused
     course_completed = False
     if completes:
         with transaction.atomic():
