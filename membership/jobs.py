@@ -13,6 +13,7 @@ number), so two runs for one day, one after the other or at once, charge nobody 
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -64,18 +65,29 @@ class DailyReport:
         }
 
 
-def membership_daily_run(*, batch_size: int = BATCH_SIZE) -> DailyReport:
-    """The 04:00 job for today on the clock: dormancy, renewals, retries, endings."""
+def membership_daily_run(
+    *, batch_size: int = BATCH_SIZE, scope: Collection[int] | None = None
+) -> DailyReport:
+    """The 04:00 job for today on the clock: dormancy, renewals, retries, endings.
+
+    ``scope`` limits the run to these partners (the replay runs the job for its own
+    drivers only, so it never touches, locks or waits for anybody else's rows).
+    """
     now = clock.now()
     report = DailyReport(day=now.date())
-    report.dormant = _dormancy(now=now)
+    report.dormant = _dormancy(now=now, scope=scope)
     if now < policy().renewals_stop_at:
-        while _renewal_batch(now=now, report=report, batch_size=batch_size):
+        while _renewal_batch(now=now, report=report, batch_size=batch_size, scope=scope):
             pass
-        while _retry_batch(now=now, report=report, batch_size=batch_size):
+        while _retry_batch(now=now, report=report, batch_size=batch_size, scope=scope):
             pass
-    _endings(now=now, report=report)
+    _endings(now=now, report=report, scope=scope)
     return report
+
+
+def _subscriptions(scope: Collection[int] | None):
+    qs = Subscription.objects.all()
+    return qs if scope is None else qs.filter(user_id__in=list(scope))
 
 
 def _last_activity():
@@ -85,12 +97,13 @@ def _last_activity():
 
 
 @transaction.atomic
-def _dormancy(*, now: dt.datetime) -> int:
+def _dormancy(*, now: dt.datetime, scope: Collection[int] | None = None) -> int:
     """A driver with no activity for 365 × 24 hours: an active subscription becomes
     ``cancelling`` (benefits to the end of the period), a past-due one ends."""
     cutoff = now - policy().dormancy
     rows = list(
-        Subscription.objects.select_for_update(of=("self",))
+        _subscriptions(scope)
+        .select_for_update(of=("self",))
         # A join is activity: a subscription joined after the cutoff cannot be dormant.
         .filter(status__in=[Status.ACTIVE, Status.PAST_DUE], joined_at__lte=cutoff)
         .annotate(last=_last_activity())
@@ -116,13 +129,16 @@ def _dormancy(*, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _renewal_batch(*, now: dt.datetime, report: DailyReport, batch_size: int) -> bool:
+def _renewal_batch(
+    *, now: dt.datetime, report: DailyReport, batch_size: int, scope: Collection[int] | None
+) -> bool:
     """Renew one batch of active subscriptions due today: a ``subscribe`` attempt for
     the next period, on the billing day at 04:00. Returns False when none is left."""
     day = now.date()
     with transaction.atomic():
         rows = list(
-            Subscription.objects.select_for_update(skip_locked=True)
+            _subscriptions(scope)
+            .select_for_update(skip_locked=True)
             .filter(status=Status.ACTIVE, due_on__lte=day)
             .order_by("id")
             .values_list("id", "user_id", "anchor_date", "current_seq", "method")[:batch_size]
@@ -187,14 +203,17 @@ def _renewal_batch(*, now: dt.datetime, report: DailyReport, batch_size: int) ->
     return True
 
 
-def _retry_batch(*, now: dt.datetime, report: DailyReport, batch_size: int) -> bool:
+def _retry_batch(
+    *, now: dt.datetime, report: DailyReport, batch_size: int, scope: Collection[int] | None
+) -> bool:
     """Retry one batch of past-due subscriptions: a ``retry`` attempt on each of the 3
     days after a failed renewal. Returns False when none is left."""
     day = now.date()
     p = policy()
     with transaction.atomic():
         rows = list(
-            Subscription.objects.select_for_update(skip_locked=True)
+            _subscriptions(scope)
+            .select_for_update(skip_locked=True)
             .filter(status=Status.PAST_DUE, due_on__lte=day, retries_done__lt=p.retry_days)
             .order_by("id")
             .values_list("id", "user_id", "anchor_date", "current_seq", "method", "retries_done")[
@@ -256,7 +275,7 @@ def _retry_batch(*, now: dt.datetime, report: DailyReport, batch_size: int) -> b
 
 
 @transaction.atomic
-def _endings(*, now: dt.datetime, report: DailyReport) -> None:
+def _endings(*, now: dt.datetime, report: DailyReport, scope: Collection[int] | None) -> None:
     """End what ends today: cancelling subscriptions on their billing day, past-due ones
     after the last failed retry, and from the renewal stop on every period reaching its
     billing day and every subscription still past due."""
@@ -273,7 +292,7 @@ def _endings(*, now: dt.datetime, report: DailyReport) -> None:
         ]
     for reason, condition in plan:
         ids = list(
-            Subscription.objects.select_for_update().filter(condition).values_list("id", flat=True)
+            _subscriptions(scope).select_for_update().filter(condition).values_list("id", flat=True)
         )
         if not ids:
             continue
@@ -306,7 +325,7 @@ def _endings(*, now: dt.datetime, report: DailyReport) -> None:
             report.ended[why] = report.ended.get(why, 0) + len(group)
 
 
-def membership_dormancy_notify() -> int:
+def membership_dormancy_notify(*, scope: Collection[int] | None = None) -> int:
     """Queue the dormancy notice SMS for drivers whose subscription would stop renewing
     within 30 days for lack of activity (membership.md, dormancy). One message per
     driver and last activity (idempotency key), so a daily run sends it once."""
@@ -317,7 +336,8 @@ def membership_dormancy_notify() -> int:
     start = now - p.dormancy
     end = now - p.dormancy + p.dormancy_notice
     rows = list(
-        Subscription.objects.filter(status__in=[Status.ACTIVE, Status.PAST_DUE], joined_at__lte=end)
+        _subscriptions(scope)
+        .filter(status__in=[Status.ACTIVE, Status.PAST_DUE], joined_at__lte=end)
         .annotate(last=_last_activity())
         .filter(last__gt=start, last__lte=end)
         .exclude(user__phone__isnull=True)

@@ -258,10 +258,11 @@ def _run(scenario: Scenario, fake) -> dict:
         )
         rating_record(user=users[driver.id], value=driver.rating, at=EPOCH)
     rejections = []
+    scope = [user.pk for user in users.values()]
     for at, item in _timeline(scenario):
         with clock.travel(at):
             if not isinstance(item, Event):
-                item()
+                item(scope=scope)
                 continue
             user = users[item.driver]
             code = _apply(item, user, fake)

@@ -134,3 +134,13 @@ def test_two_processes_at_once_charge_nobody_twice(make_partner):
     # and once more, after both: nothing left to charge
     again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, timeout=120, check=True)
     assert json.loads(again.stdout.decode())["renewed"] == 0
+
+
+@pytest.mark.django_db
+def test_a_scoped_run_touches_only_its_partners(make_partner):
+    """The replay runs the real job scoped to its own drivers."""
+    first, second = join_many(make_partner, 2)
+    with clock.travel(seoul("2024-05-02T04:00")):
+        report = membership_daily_run(scope=[first.pk])
+    assert report.renewed == 1
+    assert ChargeAttempt.objects.filter(at=seoul("2024-05-02T04:00")).get().user == first
