@@ -139,7 +139,7 @@ def test_two_processes_at_once_charge_nobody_twice(make_partner):
 @pytest.mark.django_db
 def test_a_scoped_run_touches_only_its_partners(make_partner):
     """The replay runs the real job scoped to its own drivers."""
-    first, second = join_many(make_partner, 2)
+    first, _second = join_many(make_partner, 2)
     with clock.travel(seoul("2024-05-02T04:00")):
         report = membership_daily_run(scope=[first.pk])
     assert report.renewed == 1
