@@ -22,7 +22,7 @@ class FileBackend(SmsBackend):
             "body": message.body,
             "kind": message.kind,
             "idempotency_key": message.idempotency_key,
-            "created_at": message.created_at.isoformat(),
+            "created_at": clock.aware(message.created_at).isoformat(),
             "sent_at": clock.now().isoformat(),
         }
         line = json.dumps(record, ensure_ascii=False) + "\n"
