@@ -15,7 +15,7 @@ from django.urls import path
 from portal.sms.models import OutboxMessage, OutboxStatus
 from portal.sms.services import SmsDraft, outbox_sweep, sms_queue, sms_queue_many
 from tests.fakes.sms_gateway import FakeSolapiGateway, portal_settings, worker_env
-from tests.support.celery_worker import celery_workers, use_broker  # noqa: F401
+from tests.support.celery_worker import celery_worker, celery_workers, use_broker  # noqa: F401
 from tests.support.redis_server import redis_server  # noqa: F401
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery_worker]
@@ -178,3 +178,24 @@ def test_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
     # the second attempt found them by their outbox key.
     provider_ids = set(OutboxMessage.objects.values_list("provider_message_id", flat=True))
     assert provider_ids == {m["messageId"] for m in gateway.messages}
+
+
+def test_the_plain_worker_fixture_writes_sms_to_its_file(celery_worker):  # noqa: F811
+    with transaction.atomic():
+        sms_queue(
+            to="01033330000", body="파일로 가는 문자", kind="notice", idempotency_key="file:1"
+        )
+
+    def written():
+        return celery_worker.sms_file.exists() and celery_worker.sms_file.read_text("utf-8")
+
+    lines = wait_for(written, timeout=20, what="the worker's SMS file").splitlines()
+    assert len(lines) == 1
+    assert '"idempotency_key": "file:1"' in lines[0]
+    assert "파일로 가는 문자" in lines[0]
+    # The row is marked sent once the worker writes its batch's results.
+    wait_for(
+        lambda: OutboxMessage.objects.filter(status=OutboxStatus.SENT).exists(),
+        timeout=10,
+        what="the row marked sent",
+    )

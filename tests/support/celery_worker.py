@@ -1,6 +1,8 @@
 """A real ``celery -A portal worker`` for integration tests, and the broker it listens to.
 
-Use with ``@pytest.mark.django_db(transaction=True)`` and ``@pytest.mark.celery_worker``::
+Use with ``@pytest.mark.django_db(transaction=True)`` and ``@pytest.mark.celery_worker``.
+The simple case is the ``celery_worker`` fixture (one worker, private Redis). For more
+control (stop Redis, kill a worker and start another)::
 
     def test_x(celery_workers, redis_server):
         with use_broker(redis_server.url):
@@ -92,6 +94,8 @@ class CeleryWorker:
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         self.broker_url = broker_url
         self.log_path = Path(tempfile.mkstemp(prefix="celery-worker-", suffix=".log")[1])
+        # Unless the test says otherwise, the worker's SMS go to a file of its own.
+        self.sms_file = self.log_path.with_suffix(".sms.jsonl")
         child_env = dict(os.environ)
         child_env.update(
             DATABASE_URL=test_database_url(),
@@ -99,6 +103,8 @@ class CeleryWorker:
             CELERY_TASK_ALWAYS_EAGER="false",
             DJANGO_SETTINGS_MODULE="portal.settings",
             PYTHONUNBUFFERED="1",
+            SMS_BACKEND="portal.sms.backends.file.FileBackend",
+            SMS_FILE_PATH=str(self.sms_file),
         )
         child_env.update(env)
         self._log = self.log_path.open("wb")
@@ -181,8 +187,9 @@ class CeleryWorkers:
     def close(self) -> None:
         for worker in self.started:
             worker.kill()
-            with contextlib.suppress(OSError):
-                worker.log_path.unlink()
+            for path in (worker.log_path, worker.sms_file):
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
 
 @pytest.fixture
@@ -193,3 +200,26 @@ def celery_workers() -> Iterator[CeleryWorkers]:
         yield workers
     finally:
         workers.close()
+
+
+@pytest.fixture
+def celery_worker() -> Iterator[CeleryWorker]:
+    """One running worker on a private Redis, with this process publishing there.
+
+    The simple case: ``from tests.support.celery_worker import celery_worker`` and ask
+    for it in a ``django_db(transaction=True)`` + ``celery_worker`` test. Its SMS go to
+    ``celery_worker.sms_file`` (JSON lines).
+    """
+    from tests.support.redis_server import RedisServer
+    from tests.support.services import redis_server_binary, require
+
+    binary = redis_server_binary()
+    require(binary is not None, "needs the redis-server binary")
+    server = RedisServer(binary).start()
+    workers = CeleryWorkers()
+    try:
+        with use_broker(server.url):
+            yield workers.start(broker_url=server.url)
+    finally:
+        workers.close()
+        server.close()
