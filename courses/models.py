@@ -141,11 +141,13 @@ class ImportBatch(models.Model):
 class Enrollment(models.Model):
     """One attempt of one partner at one course (courses.md, "Enrollment")."""
 
+    # Indexed by the (user, course, attempt) constraint, whose first column it is.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="파트너",
         on_delete=models.PROTECT,
         related_name="enrollments",
+        db_index=False,
     )
     course = models.ForeignKey(
         Course, verbose_name="과정", on_delete=models.PROTECT, related_name="enrollments"
@@ -158,9 +160,9 @@ class Enrollment(models.Model):
         max_length=12,
         choices=EnrollmentStatus.choices,
         default=EnrollmentStatus.ASSIGNED,
-        db_index=True,
     )
     lessons_completed = models.PositiveIntegerField("마친 강의 수", default=0)
+    # Staff accounts are never deleted, so these two need no index of their own.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="등록한 사람",
@@ -168,6 +170,7 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     created_at = models.DateTimeField("등록한 때")
     started_at = models.DateTimeField("시작한 때", null=True, blank=True)
@@ -181,6 +184,7 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     expired_at = models.DateTimeField("만료된 때", null=True, blank=True)
     # Identifies the upload row that created this attempt: the same row uploaded again
