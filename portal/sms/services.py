@@ -8,6 +8,7 @@ a message reaches the gateway at most once per idempotency key.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import dataclasses
 import datetime as dt
@@ -34,6 +35,9 @@ BACKOFF_MAX_SECONDS = 3600
 # A worker that cannot finish its sends this long before the sweep would reclaim them
 # hands the rest back instead (see ``_send_budget``).
 SAFETY_MARGIN_SECONDS = 1
+
+# Drafts written per INSERT.
+QUEUE_CHUNK = 1000
 
 LOST_WORKER_ERROR = "발송 작업이 끝나지 않음(작업자 중단): 발송 여부 확인 후 다시 보냄"
 
@@ -79,6 +83,41 @@ def sms_queue(*, to: str, body: str, kind: str, idempotency_key: str) -> OutboxM
     return OutboxMessage.objects.get(idempotency_key=idempotency_key)
 
 
+def _insert_new(*, chunk: list[str], by_key: dict[str, SmsDraft], now: dt.datetime) -> list[int]:
+    """Insert the drafts of ``chunk`` whose key is not in the outbox; their new ids."""
+    known = set(
+        OutboxMessage.objects.filter(idempotency_key__in=chunk)
+        .order_by()
+        .values_list("idempotency_key", flat=True)
+    )
+    rows = [
+        OutboxMessage(
+            to=by_key[key].to,
+            body=by_key[key].body,
+            kind=by_key[key].kind,
+            idempotency_key=key,
+            created_at=now,
+            next_attempt_at=now,
+        )
+        for key in chunk
+        if key not in known
+    ]
+    if not rows:
+        return []
+    try:
+        with transaction.atomic():
+            created = OutboxMessage.objects.bulk_create(rows)
+        return [row.pk for row in created]
+    except IntegrityError:
+        # A concurrent transaction wrote one of these keys first: keep its row.
+        OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        return list(
+            OutboxMessage.objects.filter(
+                idempotency_key__in=[row.idempotency_key for row in rows], created_at=now
+            ).values_list("id", flat=True)
+        )
+
+
 def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     """Queue many SMS in the caller's transaction; return how many rows were new.
 
@@ -93,40 +132,11 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     now = clock.now()
     new_ids: list[int] = []
     keys = list(by_key)
-    with transaction.atomic():
-        for start in range(0, len(keys), 1000):
-            chunk = keys[start : start + 1000]
-            known = set(
-                OutboxMessage.objects.filter(idempotency_key__in=chunk).values_list(
-                    "idempotency_key", flat=True
-                )
-            )
-            rows = [
-                OutboxMessage(
-                    to=by_key[key].to,
-                    body=by_key[key].body,
-                    kind=by_key[key].kind,
-                    idempotency_key=key,
-                    created_at=now,
-                    next_attempt_at=now,
-                )
-                for key in chunk
-                if key not in known
-            ]
-            if not rows:
-                continue
-            try:
-                with transaction.atomic():
-                    created = OutboxMessage.objects.bulk_create(rows)
-                new_ids.extend(row.pk for row in created)
-            except IntegrityError:
-                # A concurrent transaction wrote one of these keys first: keep its row.
-                OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
-                new_ids.extend(
-                    OutboxMessage.objects.filter(
-                        idempotency_key__in=[row.idempotency_key for row in rows], created_at=now
-                    ).values_list("id", flat=True)
-                )
+    chunks = [keys[start : start + QUEUE_CHUNK] for start in range(0, len(keys), QUEUE_CHUNK)]
+    # Several chunks are written all or nothing; a single one needs no extra savepoint.
+    with transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext():
+        for chunk in chunks:
+            new_ids.extend(_insert_new(chunk=chunk, by_key=by_key, now=now))
     if new_ids:
         transaction.on_commit(lambda: outbox_dispatch(ids=new_ids), robust=True)
     return len(new_ids)

@@ -103,3 +103,13 @@ def test_key_written_by_a_concurrent_transaction_is_not_queued_twice():
     assert created == 1
     rows = dict(OutboxMessage.objects.values_list("idempotency_key", "body"))
     assert rows == {"race": "먼저", "other": "다른 키"}
+
+
+def test_queueing_one_message_costs_a_fixed_handful_of_queries(django_assert_num_queries):
+    # The caller's savepoint and release (this test runs inside a transaction) around:
+    # 1 keys already queued, 2 savepoint, 3 insert, 4 release, 5 the row returned
+    with django_assert_num_queries(2 + 5), transaction.atomic():
+        sms_queue(to="01012345678", body="인증번호 1", kind="code", idempotency_key="q1")
+    # The same key again: 1 keys already queued (found), 2 the row returned
+    with django_assert_num_queries(2 + 2), transaction.atomic():
+        sms_queue(to="01012345678", body="인증번호 1", kind="code", idempotency_key="q1")
