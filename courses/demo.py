@@ -10,7 +10,11 @@ from django.conf import settings
 
 from courses.media import captions_generate, video_generate
 from courses.models import Course, CourseKind, Enrollment, Lesson, LessonKind
-from courses.services.enrollments import EnrollmentSpec, enrollments_create
+from courses.services.enrollments import (
+    EnrollmentSpec,
+    enrollments_create,
+    enrollments_expire,
+)
 from portal import clock
 
 VIDEO_SECONDS = 6
@@ -151,4 +155,24 @@ def load() -> list[str]:
                 created_by_id=None,
             )
         lines.append(f"{user.phone}: '{intro.title}' 수강 배정 (/courses/)")
+    first = User.objects.filter(phone__isnull=False, is_staff=False).order_by("pk").first()
+    refresh = next(course for course in courses if course.kind == CourseKind.REFRESH)
+    if first is not None and not Enrollment.objects.filter(user=first, course=refresh).exists():
+        # A refresh attempt whose deadline passed: shows the expired page and the
+        # penalty list in the demo.
+        with clock.travel(clock.now() - dt.timedelta(days=20)):
+            enrollments_create(
+                specs=[
+                    EnrollmentSpec(
+                        user_id=first.pk,
+                        phone=first.phone,
+                        course_id=refresh.pk,
+                        deadline=clock.today() + dt.timedelta(days=5),
+                        window_start=clock.today(),
+                    )
+                ],
+                created_by_id=None,
+            )
+        enrollments_expire(today=clock.today())
+        lines.append(f"{first.phone}: '{refresh.title}' 기한 만료 (다시 신청 안내 화면)")
     return lines
