@@ -80,7 +80,10 @@ class SolapiClient:
         self.api_key = api_key
         self.api_secret = api_secret
         self.sender = sender
-        self.timeout = timeout
+        # requests applies a timeout to connecting and to each read separately; split the
+        # budget so that a call that connects and answers slowly still ends in ``timeout``.
+        connect = min(3.0, timeout / 2)
+        self.timeout = (connect, timeout - connect)
         self.session = requests.Session()
         # Proxy and CA settings are read from the environment once, not on every request
         # (requests scans the whole environment per call otherwise).
