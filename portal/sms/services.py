@@ -38,6 +38,7 @@ SAFETY_MARGIN_SECONDS = 1
 
 # Drafts written per INSERT.
 QUEUE_CHUNK = 1000
+KEY_MAX_LENGTH = OutboxMessage._meta.get_field("idempotency_key").max_length
 
 LOST_WORKER_ERROR = "발송 작업이 끝나지 않음(작업자 중단): 발송 여부 확인 후 다시 보냄"
 
@@ -126,6 +127,8 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     """
     by_key: dict[str, SmsDraft] = {}
     for draft in drafts:
+        if not 0 < len(draft.idempotency_key) <= KEY_MAX_LENGTH:
+            raise ValueError(f"idempotency_key must be 1–{KEY_MAX_LENGTH} characters")
         by_key.setdefault(draft.idempotency_key, draft)
     if not by_key:
         return 0

@@ -113,3 +113,10 @@ def test_queueing_one_message_costs_a_fixed_handful_of_queries(django_assert_num
     # The same key again: 1 keys already queued (found), 2 the row returned
     with django_assert_num_queries(2 + 2), transaction.atomic():
         sms_queue(to="01012345678", body="인증번호 1", kind="code", idempotency_key="q1")
+
+
+@pytest.mark.parametrize("key", ["", "k" * 201])
+def test_a_key_the_outbox_cannot_hold_is_a_programming_error(key):
+    with pytest.raises(ValueError, match="idempotency_key"):
+        sms_queue(to="01012345678", body="x", kind="code", idempotency_key=key)
+    assert not OutboxMessage.objects.exists()
