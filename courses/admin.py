@@ -288,7 +288,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
                 errors = batch.errors[0]["reasons"]
                 batch.delete()
             else:
-                batch = imports.import_confirm(batch=batch, confirmed_by=request.user)
+                imports.import_confirm(batch=batch, confirmed_by=request.user)
                 created = batch.enrollments.first()
                 self.message_user(request, "수강을 등록하고 안내 문자를 보냈습니다.")
                 if created is not None:
@@ -338,7 +338,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             if not self.has_add_permission(request):
                 raise PermissionDenied
             try:
-                batch = imports.import_confirm(batch=batch, confirmed_by=request.user)
+                done = imports.import_confirm_request(batch=batch, confirmed_by=request.user)
             except IntegrityError:
                 self.message_user(
                     request,
@@ -347,11 +347,17 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
                     messages.ERROR,
                 )
             else:
-                self.message_user(
-                    request,
-                    f"수강 {batch.created_count}건을 등록했습니다"
-                    f"(새 계정 {batch.accounts_created}개). 안내 문자를 보냅니다.",
-                )
+                batch.refresh_from_db()
+                if done or batch.status == ImportBatch.Status.CONFIRMED:
+                    self.message_user(
+                        request,
+                        f"수강 {batch.created_count}건을 등록했습니다"
+                        f"(새 계정 {batch.accounts_created}개). 안내 문자를 보냅니다.",
+                    )
+                else:
+                    self.message_user(
+                        request, "등록을 시작했습니다. 끝나면 이 화면에 결과가 나옵니다."
+                    )
             return HttpResponseRedirect(reverse("admin:courses_upload_preview", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -543,6 +549,8 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
         "confirmed_at",
+        "confirmed_by",
+        "failure",
     ]
 
     def has_add_permission(self, request) -> bool:

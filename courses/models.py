@@ -110,6 +110,7 @@ class ImportBatch(models.Model):
 
     class Status(models.TextChoices):
         PREVIEW = "preview", "미리보기"
+        CONFIRMING = "confirming", "등록 중"
         CONFIRMED = "confirmed", "등록 완료"
 
     file_name = models.CharField("파일 이름", max_length=255)
@@ -128,6 +129,16 @@ class ImportBatch(models.Model):
     )
     uploaded_at = models.DateTimeField("올린 때")
     confirmed_at = models.DateTimeField("등록한 때", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="등록한 사람",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+    )
+    failure = models.CharField("등록하지 못한 이유", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "수강 일괄 등록"

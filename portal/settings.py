@@ -310,6 +310,8 @@ COURSES_REPORT_EVERY_SECONDS = env_int("COURSES_REPORT_EVERY_SECONDS", 5)
 COURSES_MAX_PLAYBACK_RATE = float(env_str("COURSES_MAX_PLAYBACK_RATE", "2.0"))
 COURSES_REPORT_SLACK = float(env_str("COURSES_REPORT_SLACK", "10"))
 COURSES_OPEN_COURSE_DAYS = env_int("COURSES_OPEN_COURSE_DAYS", 30)
+# Uploads with more valid rows are written by a worker, not within the web request.
+COURSES_IMPORT_INLINE_ROWS = env_int("COURSES_IMPORT_INLINE_ROWS", 5000)
 
 LOGGING = {
     "version": 1,

@@ -403,7 +403,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
 
     with transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
-        if locked.status != ImportBatch.Status.PREVIEW:
+        if locked.status == ImportBatch.Status.CONFIRMED:
             return locked
         rows = locked.rows
         taken: set[str] = set()
@@ -443,10 +443,53 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
         )
         locked.status = ImportBatch.Status.CONFIRMED
         locked.confirmed_at = clock.now()
+        locked.confirmed_by = confirmed_by
         locked.created_count = len(created)
         locked.accounts_created = created_accounts
-        locked.save(update_fields=["status", "confirmed_at", "created_count", "accounts_created"])
+        locked.failure = ""
+        locked.save(
+            update_fields=[
+                "status",
+                "confirmed_at",
+                "confirmed_by",
+                "created_count",
+                "accounts_created",
+                "failure",
+            ]
+        )
     return locked
+
+
+def import_confirm_request(*, batch: ImportBatch, confirmed_by: User) -> bool:
+    """Staff pressed `등록하기`: confirm now, or hand a large file to a worker.
+
+    Files of up to ``COURSES_IMPORT_INLINE_ROWS`` rows are written within the request
+    (returns True). Larger ones would outlast a web request: the batch turns
+    ``confirming`` and a Celery task runs ``import_confirm`` after commit (returns
+    False); the preview page shows the progress. Pressing twice queues nothing twice.
+    """
+    from django.conf import settings
+
+    if len(batch.rows) <= settings.COURSES_IMPORT_INLINE_ROWS:
+        import_confirm(batch=batch, confirmed_by=confirmed_by)
+        return True
+    with transaction.atomic():
+        moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
+            status=ImportBatch.Status.CONFIRMING, confirmed_by=confirmed_by, failure=""
+        )
+        if moved:
+            from courses.tasks import confirm_import
+
+            batch_id, user_id = batch.pk, confirmed_by.pk
+            transaction.on_commit(lambda: confirm_import.delay(batch_id=batch_id, user_id=user_id))
+    return False
+
+
+def import_confirm_failed(*, batch_id: int, reason: str) -> None:
+    """A queued confirmation could not be written: back to the preview, with the reason."""
+    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.CONFIRMING).update(
+        status=ImportBatch.Status.PREVIEW, failure=reason[:300]
+    )
 
 
 def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:

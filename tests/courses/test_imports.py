@@ -179,3 +179,36 @@ def test_unreadable_files_are_refused_with_a_message(world, name, data, message)
     with pytest.raises(ImportFileError, match=message):
         preview(data, world["staff"], name=name)
     assert not ImportBatch.objects.exists()
+
+
+def test_a_large_upload_is_confirmed_by_a_worker_once(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from courses.services.imports import import_confirm_request
+    from courses.tasks import confirm_import
+
+    settings.COURSES_IMPORT_INLINE_ROWS = 1
+    data = csv_bytes(
+        "010-1111-0001,홍길동,1975-01-02,BLUE-INTRO,2026-03-20,,,",
+        "01088880000,이회원,1970-01-01,BLUE-INTRO,2026-03-22,,,",
+    )
+    batch = preview(data, world["staff"])
+    with clock.travel(clock.at(TODAY, 9, 30)):
+        with django_capture_on_commit_callbacks() as callbacks:
+            assert import_confirm_request(batch=batch, confirmed_by=world["staff"]) is False
+            assert import_confirm_request(batch=batch, confirmed_by=world["staff"]) is False
+        assert len(callbacks) == 1  # pressed twice, queued once
+        batch.refresh_from_db()
+        assert batch.status == "confirming"
+        assert Enrollment.objects.filter(import_batch=batch).count() == 0
+        # The worker's job, run here in-process.
+        assert (
+            confirm_import.apply(kwargs={"batch_id": batch.pk, "user_id": world["staff"].pk}).get()
+            == 2
+        )
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count, batch.confirmed_by) == (
+        "confirmed",
+        2,
+        world["staff"],
+    )
