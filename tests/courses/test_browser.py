@@ -228,3 +228,20 @@ def test_without_javascript_text_lessons_work_and_video_explains(no_js_page, liv
     assert "이 강의를 마쳤습니다" in no_js_page.inner_text("main")
     enrollment.refresh_from_db()
     assert enrollment.lessons_completed == 1
+
+
+def test_no_sideways_scroll_at_320px(browser, live_server, media):
+    user = factories.partner(name="좁은화면")
+    current = factories.enroll(user, _course(media))
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="ko-KR")
+    page = context.new_page()
+    _logged_in(page, live_server, user)
+    for path in (
+        "/courses/",
+        f"/courses/{current.pk}/",
+        f"/courses/{current.pk}/lessons/1/",
+        f"/courses/{current.pk}/lessons/2/",
+    ):
+        page.goto(live_server.url + path)
+        assert_no_horizontal_scroll(page)
+    context.close()
