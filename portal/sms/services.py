@@ -148,6 +148,8 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
 def outbox_dispatch(*, ids: Sequence[int], countdown: float | None = None) -> bool:
     """Hand the rows to the workers in batches; never raise, never wait for a broker.
 
+    platform.md, "SMS": "a Celery task sends it after commit".
+
     When the broker cannot be reached the rows stay ``pending`` and the sweep sends
     them later; the request that queued them goes on.
     """
@@ -174,7 +176,7 @@ def outbox_dispatch(*, ids: Sequence[int], countdown: float | None = None) -> bo
 
 
 def backoff_seconds(*, attempts: int) -> int:
-    """Delay before the next attempt after ``attempts`` failed ones."""
+    """Delay before the next attempt after ``attempts`` failed ones (platform.md, "SMS")."""
     delay = BACKOFF_BASE_SECONDS * BACKOFF_FACTOR ** max(attempts - 1, 0)
     return min(delay, BACKOFF_MAX_SECONDS)
 
@@ -195,6 +197,8 @@ def _send_budget() -> dt.timedelta:
 
 def outbox_claim(*, ids: Sequence[int] | None = None, limit: int | None = None) -> list:
     """Move due ``pending`` rows to ``sending`` and commit, before any gateway call.
+
+    platform.md, "SMS": re-sending a key must not send twice; docs/sms.md, point 2.
 
     Two workers never claim one row: on PostgreSQL the candidates are locked with
     ``FOR UPDATE SKIP LOCKED``; on SQLite the write transaction is taken at BEGIN
@@ -446,7 +450,7 @@ def outbox_send_batch(*, ids: Sequence[int] | None = None, limit: int | None = N
 
 
 def outbox_send(*, ids: Sequence[int]) -> BatchResult:
-    """Send every due row among ``ids``, claiming ``SMS_BATCH_SIZE`` rows at a time."""
+    """Send every due row among ``ids``, ``SMS_BATCH_SIZE`` rows a claim (platform.md, "SMS")."""
     total = BatchResult()
     size = max(1, settings.SMS_BATCH_SIZE)
     for start in range(0, len(ids), size):
@@ -507,7 +511,7 @@ def outbox_sweep(*, send_here_if_broker_down: bool = True) -> SweepResult:
 
 
 def outbox_retry_failed(*, ids: Sequence[int]) -> int:
-    """Give failed messages a fresh set of attempts (staff action in the admin)."""
+    """Give failed messages a fresh set of attempts (staff action; platform.md, "SMS")."""
     now = clock.now()
     with transaction.atomic():
         retried = list(
