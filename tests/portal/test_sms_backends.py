@@ -205,3 +205,27 @@ def test_solapi_a_full_page_without_the_key_is_not_taken_as_absent(gateway):
             backend.send(_message(f"flood:{i}"))
         with pytest.raises(SmsTemporaryFailure, match="cannot rule out"):
             backend.find_sent(_message("flood:new"))
+
+
+@pytest.mark.django_db
+def test_embedded_default_writes_the_committed_message_to_the_file(
+    tmp_path, settings, django_capture_on_commit_callbacks
+):
+    from portal.sms.services import sms_queue
+    from tests.support.celery_worker import eager_tasks
+
+    settings.SMS_BACKEND = "portal.sms.backends.file.FileBackend"
+    settings.SMS_FILE_PATH = tmp_path / "sms.jsonl"
+    with eager_tasks(), django_capture_on_commit_callbacks(execute=True):
+        sms_queue(
+            to="01012345678", body="[파트너플레이스] 로그인 링크", kind="link", idempotency_key="l1"
+        )
+    [line] = settings.SMS_FILE_PATH.read_text(encoding="utf-8").splitlines()
+    record = json.loads(line)
+    assert (record["to"], record["kind"], record["body"]) == (
+        "01012345678",
+        "link",
+        "[파트너플레이스] 로그인 링크",
+    )
+    assert record["created_at"].endswith("+09:00")
+    assert OutboxMessage.objects.get(idempotency_key="l1").status == "sent"
