@@ -86,8 +86,9 @@ def test_signup_path(live_server, phone_page, roster):
     assert User.objects.get(phone=ID).has_usable_password()
 
 
-def _password_set_steps(page, *, name="김기사", new_password=NEW_PASSWORD) -> None:
+def _password_set_steps(page, *, name="김기사", new_password=NEW_PASSWORD, axe=True) -> None:
     """Seed 001 Q2: 아이디 확인 → 비밀번호 설정 → 인증요청 → 확인 → 변경."""
+    check = globals()["check"] if axe else (lambda page: None)
     expect(page.get_by_role("heading", name="비밀번호 설정")).to_be_visible()
     check(page)
     field(page, "아이디 (휴대폰 번호)").fill(ID)
@@ -237,3 +238,43 @@ def test_kakao_partial_match_is_refused(live_server, phone_page, fake_kakao, par
     expect(page.locator("main")).to_contain_text("1533-0301")
     check(page)
     assert not SocialAccount.objects.exists()
+
+
+def test_first_login_path_without_javascript(live_server, no_js_page, roster, settings):
+    settings.SITE_URL = live_server.url
+    account_preprovision(roster_entry=roster)
+    no_js_page.goto(first_login_url())
+    # axe-core needs JavaScript; the pages' accessibility is checked in the tests above.
+    _password_set_steps(no_js_page, axe=False)
+    _login(no_js_page, NEW_PASSWORD)
+    assert_logged_in(no_js_page, "김기사")
+
+
+@pytest.mark.parametrize("path", ["/join/", "/join/blue/", "/help/centre/", "/accounts/signup/"])
+def test_help_and_visitor_pages_are_accessible(live_server, any_page, services, path):
+    any_page.goto(live_server.url + path)
+    assert_accessible(any_page)
+    assert_no_horizontal_scroll(any_page)
+
+
+def test_member_pages_are_accessible(live_server, phone_page, partner):
+    import datetime as dt
+
+    from portal import clock
+
+    User.objects.filter(pk=partner.pk).update(
+        password_changed_at=clock.now() - dt.timedelta(days=200)
+    )
+    page = phone_page
+    page.goto(live_server.url + "/")
+    _login(page, PASSWORD)
+    expect(page.get_by_role("button", name="다음에 변경하기")).to_be_visible()
+    check(page)
+    click(page, "다음에 변경하기")
+    member_menu(page, "회원정보 수정")
+    field(page, "비밀번호").fill(PASSWORD)
+    click(page, "확인")
+    for link in ("번호 변경", "권한 신청 (카카오 T 블루)"):
+        page.get_by_role("link", name=link).click()
+        check(page)
+        page.go_back()
