@@ -195,6 +195,8 @@ def test_courses_of_other_services_are_not_shown(client, alice):
 def test_pages_need_login(client):
     response = client.get(reverse("courses:dashboard"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    report = client.post(reverse("courses:progress", args=[1, 1]), {"s": "0-1"})
+    assert report.status_code == 403 and report.json() == {"error": "login"}
 
 
 # --- Query counts -----------------------------------------------------------------------
