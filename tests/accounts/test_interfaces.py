@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.management import call_command
 
 from accounts.models import RosterEntry, User
 from accounts.services import account_preprovision, first_login_url, roster_upsert
@@ -70,7 +69,7 @@ def test_first_login_url_is_absolute(settings):
     assert first_login_url() == "https://partner.example.kr/accounts/password/setup/"
 
 
-def test_demo_data_is_idempotent_and_named(capsys):
+def test_demo_data_is_idempotent_and_named():
     from accounts import demo
 
     first = demo.load()
@@ -83,5 +82,3 @@ def test_demo_data_is_idempotent_and_named(capsys):
     from accounts.services.passwords import password_prompt_due
 
     assert password_prompt_due(user=User.objects.get(phone="01010000004"))
-    call_command("load_demo")
-    assert "010-1000-0002" in capsys.readouterr().out
