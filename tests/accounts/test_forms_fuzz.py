@@ -158,3 +158,43 @@ def test_kakao_signup_form_never_fails(client, fake_kakao, roster):
         _ok(client.post(reverse("socialaccount_signup"), data))
 
     run()
+
+
+def test_staff_forms_never_fail(client, django_user_model, company, services):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    staff = django_user_model.objects.create_superuser(username="staff", password="Staff1234!")
+    client.force_login(staff)
+
+    @FUZZ
+    @given(
+        data=_fields("phone", "name", "birth_date", "qualification_no", "driver_type", "password"),
+        upload=st.binary(max_size=300),
+        name=st.sampled_from(["a.csv", "a.xlsx", "a.txt"]),
+        rows=st.lists(st.lists(junk, min_size=7, max_size=7), max_size=5),
+    )
+    def run(data, upload, name, rows):
+        import csv
+        import io
+
+        text = io.StringIO()
+        writer = csv.writer(text)
+        writer.writerow(
+            ["휴대폰 번호", "이름", "생년월일", "운수사", "자격번호", "기사 유형", "서비스"]
+        )
+        writer.writerows(rows)
+        _ok(
+            client.post(
+                reverse("admin:accounts_rosterentry_import"),
+                {"file": SimpleUploadedFile("rows.csv", text.getvalue().encode())},
+            )
+        )
+        _ok(client.post(reverse("admin:accounts_rosterentry_force_register"), data))
+        _ok(
+            client.post(
+                reverse("admin:accounts_rosterentry_import"),
+                {"file": SimpleUploadedFile(name, upload)},
+            )
+        )
+
+    run()
