@@ -21,7 +21,6 @@ from django.db.models import F, OuterRef, Q, Subquery
 
 from membership.calendar import period_end, period_start
 from membership.models import (
-    AttemptResult,
     AttemptType,
     EndReason,
     Period,
@@ -31,16 +30,18 @@ from membership.models import (
     Usage,
 )
 from membership.policy import policy
-from membership.selectors import ratings_at
+from membership.selectors import rating_subquery, ratings_at
+from membership.services.bulk import insert_rows
 from membership.services.charging import (
     AttemptDraft,
-    attempts_insert,
+    attempts_write,
     charges_decide,
     rating_allows_renewal,
 )
 from portal import clock
 
-BATCH_SIZE = 5000
+BATCH_SIZE = 10_000
+_SUBSCRIBE = str(AttemptType.SUBSCRIBE.value)  # a plain string in the hot loop
 
 
 @dataclass
@@ -141,41 +142,47 @@ def _renewal_batch(
             .select_for_update(skip_locked=True)
             .filter(status=Status.ACTIVE, due_on__lte=day)
             .order_by("id")
-            .values_list("id", "user_id", "anchor_date", "current_seq", "method")[:batch_size]
+            .annotate(rating=rating_subquery(at=now))
+            .values_list("id", "user_id", "anchor_date", "current_seq", "method", "rating")[
+                :batch_size
+            ]
         )
         if not rows:
             return False
         price = policy().price
-        ratings = ratings_at(user_ids={row[1] for row in rows}, at=now)
-        periods = Period.objects.bulk_create(
+        period_ids = insert_rows(
+            Period,
+            ["subscription_id", "seq", "start", "end"],
             [
-                Period(
-                    subscription_id=sid,
-                    seq=seq + 1,
-                    start=period_start(anchor=anchor, seq=seq + 1),
-                    end=period_end(anchor=anchor, seq=seq + 1),
+                (
+                    sid,
+                    seq + 1,
+                    period_start(anchor=anchor, seq=seq + 1),
+                    period_end(anchor=anchor, seq=seq + 1),
                 )
-                for sid, _, anchor, seq, _ in rows
-            ]
+                for sid, _, anchor, seq, _, _ in rows
+            ],
         )
         drafts = [
             AttemptDraft(
                 key=f"sub:{sid}:p{seq + 1}:subscribe",
                 user_id=user_id,
-                type=AttemptType.SUBSCRIBE,
+                type=_SUBSCRIBE,
                 method=method,
                 amount=price,
                 subscription_id=sid,
-                period_id=period.pk,
-                rating_ok=rating_allows_renewal(ratings.get(user_id)),
+                period_id=period_id,
+                rating_ok=rating_allows_renewal(rating),
             )
-            for (sid, user_id, _, seq, method), period in zip(rows, periods, strict=True)
+            for (sid, user_id, _, seq, method, rating), period_id in zip(
+                rows, period_ids, strict=True
+            )
         ]
-        attempts = attempts_insert(decided=charges_decide(drafts=drafts), at=now)
+        attempts = attempts_write(decided=charges_decide(drafts=drafts), at=now)
         approved_by_due: dict[dt.date, list[int]] = defaultdict(list)
         declined: list[int] = []
-        for (sid, _, anchor, seq, _), attempt in zip(rows, attempts, strict=True):
-            if attempt.result == AttemptResult.APPROVED:
+        for (sid, _, anchor, seq, _, _), attempt in zip(rows, attempts, strict=True):
+            if attempt.approved:
                 approved_by_due[period_start(anchor=anchor, seq=seq + 2)].append(sid)
             else:
                 declined.append(sid)
@@ -244,11 +251,11 @@ def _retry_batch(
             )
             for sid, user_id, _, seq, method, done in rows
         ]
-        attempts = attempts_insert(decided=charges_decide(drafts=drafts), at=now)
+        attempts = attempts_write(decided=charges_decide(drafts=drafts), at=now)
         approved: list[tuple[int, dt.date]] = []
         declined: list[int] = []
         for (sid, _, anchor, seq, _, _), attempt in zip(rows, attempts, strict=True):
-            if attempt.result == AttemptResult.APPROVED:
+            if attempt.approved:
                 approved.append((sid, period_start(anchor=anchor, seq=seq + 1)))
             else:
                 declined.append(sid)

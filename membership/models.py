@@ -163,7 +163,9 @@ class Subscription(models.Model):
                 name="membership_sub_ended_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"], name="membership_sub_due")]
+        # Not indexed on due_on on purpose: the 04:00 renewal then moves due_on with a
+        # heap-only (HOT) update that touches no index (see 0004: fillfactor).
+        indexes = [models.Index(fields=["status"], name="membership_sub_status")]
 
     def __str__(self) -> str:
         return f"구독 #{self.pk} ({self.qualification_no}, {self.get_status_display()})"
@@ -210,7 +212,10 @@ class SubscriptionEvent(AppendOnlyModel):
 class Period(AppendOnlyModel):
     """A billed period (paid or not: its attempts say which)."""
 
-    subscription = models.ForeignKey(Subscription, on_delete=models.PROTECT, related_name="periods")
+    # indexed by the UNIQUE (subscription, seq) constraint
+    subscription = models.ForeignKey(
+        Subscription, on_delete=models.PROTECT, related_name="periods", db_index=False
+    )
     seq = models.PositiveIntegerField("회차")
     start = models.DateField("시작일")
     end = models.DateField("종료일")
@@ -233,8 +238,11 @@ class Period(AppendOnlyModel):
 class ChargeAttempt(AppendOnlyModel):
     """One charge attempt, approved or declined (membership.md, "Charge attempts")."""
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_attempts"
+    user = models.ForeignKey(  # indexed by (user, at)
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="membership_attempts",
+        db_index=False,
     )
     subscription = models.ForeignKey(
         Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
@@ -402,11 +410,22 @@ class JournalTransaction(AppendOnlyModel):
     charge = models.ForeignKey(
         ChargeAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="journal"
     )
-    refund = models.OneToOneField(
-        Refund, on_delete=models.PROTECT, null=True, blank=True, related_name="journal"
+    # Mostly empty: indexed (and unique) only where set, see Meta.
+    refund = models.ForeignKey(
+        Refund,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal",
+        db_index=False,
     )
     corrects = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        db_index=False,
     )
     memo = models.CharField("메모", max_length=200, blank=True)
 
@@ -414,18 +433,45 @@ class JournalTransaction(AppendOnlyModel):
         verbose_name = "분개"
         verbose_name_plural = "분개"
         ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["refund"],
+                condition=Q(refund__isnull=False),
+                name="membership_txn_one_per_refund",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["corrects"],
+                condition=Q(corrects__isnull=False),
+                name="membership_txn_corrects",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
 
 
 class JournalEntry(AppendOnlyModel):
+    # On PostgreSQL the journal trigger checks, once per INSERT statement, that every
+    # transaction the statement touches exists and sums to zero (migration 0005), in
+    # place of a row-by-row foreign-key check; transactions can never be deleted.
     transaction = models.ForeignKey(
-        JournalTransaction, on_delete=models.PROTECT, related_name="entries"
+        JournalTransaction,
+        on_delete=models.PROTECT,
+        related_name="entries",
+        db_constraint=False,
     )
     account = models.CharField("계정", max_length=20, choices=Account.choices)
+    # A copy of the transaction's partner, for balances by (user, account); the
+    # transaction's own foreign key guards it, so no second constraint check per entry.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        null=True,
+        db_index=False,
+        db_constraint=False,
     )
     amount = models.BigIntegerField("금액")
 

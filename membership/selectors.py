@@ -69,6 +69,17 @@ def ratings_at(*, user_ids: Iterable[int], at: dt.datetime) -> dict[int, Decimal
     return out
 
 
+def rating_subquery(*, at: dt.datetime, user_ref: str = "user_id"):
+    """``rating_at`` as a correlated subquery, to read it along with many rows."""
+    from django.db.models import OuterRef, Subquery
+
+    return Subquery(
+        Rating.objects.filter(user_id=OuterRef(user_ref), effective_at__lte=at)
+        .order_by("-effective_at", "-id")
+        .values("value")[:1]
+    )
+
+
 def last_activity_at(*, user_id: int) -> dt.datetime | None:
     return Usage.objects.filter(user_id=user_id).aggregate(last=Max("at"))["last"]
 

@@ -2,19 +2,17 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class ChargeRequest:
+class ChargeRequest(NamedTuple):
     key: str  # the attempt's idempotency key: the gateway never charges one key twice
     user_id: int
     method: str
     amount: int
 
 
-@dataclass(frozen=True)
-class ChargeResult:
+class ChargeResult(NamedTuple):
     approved: bool
     ref: str = ""
 

@@ -7,17 +7,17 @@ with ``rating_below_renewal_threshold`` without reaching the gateway.
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import NamedTuple
 
 from membership.gateway import ChargeRequest, gateway
 from membership.models import AttemptResult, ChargeAttempt, DeclineReason
 from membership.policy import policy
+from membership.services.bulk import insert_rows
 from membership.services.journal import charge_draft, journal_post_many
 
 
-@dataclass(frozen=True)
-class AttemptDraft:
+class AttemptDraft(NamedTuple):
     key: str
     user_id: int
     type: str
@@ -28,8 +28,7 @@ class AttemptDraft:
     rating_ok: bool = True
 
 
-@dataclass(frozen=True)
-class Decided:
+class Decided(NamedTuple):
     draft: AttemptDraft
     approved: bool
     reason: str
@@ -67,43 +66,80 @@ def charges_decide(*, drafts: Sequence[AttemptDraft]) -> list[Decided]:
     return out
 
 
-def attempts_insert(*, decided: Sequence[Decided], at: dt.datetime) -> list[ChargeAttempt]:
+class AttemptRow(NamedTuple):
+    pk: int
+    key: str
+    user_id: int
+    approved: bool
+
+
+_APPROVED = str(AttemptResult.APPROVED.value)
+_DECLINED = str(AttemptResult.DECLINED.value)
+
+ATTEMPT_COLUMNS = [
+    "user_id",
+    "subscription_id",
+    "period_id",
+    "idempotency_key",
+    "at",
+    "type",
+    "method",
+    "amount",
+    "result",
+    "reason",
+    "gateway_ref",
+]
+
+
+def attempts_write(*, decided: Sequence[Decided], at: dt.datetime) -> list[AttemptRow]:
     """Insert the attempts (one statement) and post a charge transaction per approval."""
-    attempts = ChargeAttempt.objects.bulk_create(
+    ids = insert_rows(
+        ChargeAttempt,
+        ATTEMPT_COLUMNS,
         [
-            ChargeAttempt(
-                user_id=d.draft.user_id,
-                subscription_id=d.draft.subscription_id,
-                period_id=d.draft.period_id,
-                idempotency_key=d.draft.key,
-                at=at,
-                type=d.draft.type,
-                method=d.draft.method,
-                amount=d.draft.amount,
-                result=AttemptResult.APPROVED if d.approved else AttemptResult.DECLINED,
-                reason=d.reason,
-                gateway_ref=d.ref,
+            (
+                d.draft.user_id,
+                d.draft.subscription_id,
+                d.draft.period_id,
+                d.draft.key,
+                at,
+                d.draft.type,
+                d.draft.method,
+                d.draft.amount,
+                _APPROVED if d.approved else _DECLINED,
+                d.reason,
+                d.ref,
             )
             for d in decided
-        ]
+        ],
     )
     journal_post_many(
         drafts=[
             charge_draft(
-                attempt_key=a.idempotency_key,
-                charge_id=a.pk,
-                user_id=a.user_id,
-                amount=a.amount,
+                attempt_key=d.draft.key,
+                charge_id=pk,
+                user_id=d.draft.user_id,
+                amount=d.draft.amount,
                 at=at,
             )
-            for a in attempts
-            if a.result == AttemptResult.APPROVED
+            for d, pk in zip(decided, ids, strict=True)
+            if d.approved
         ]
     )
-    return attempts
+    return [
+        AttemptRow(pk=pk, key=d.draft.key, user_id=d.draft.user_id, approved=d.approved)
+        for d, pk in zip(decided, ids, strict=True)
+    ]
+
+
+def attempts_insert(*, decided: Sequence[Decided], at: dt.datetime) -> list[ChargeAttempt]:
+    """``attempts_write`` for a partner's own operation, returning the attempt rows."""
+    rows = attempts_write(decided=decided, at=at)
+    by_pk = ChargeAttempt.objects.in_bulk([row.pk for row in rows])
+    return [by_pk[row.pk] for row in rows]
 
 
 def with_ids(decided: Decided, *, subscription_id: int, period_id: int) -> Decided:
-    return replace(
-        decided, draft=replace(decided.draft, subscription_id=subscription_id, period_id=period_id)
+    return decided._replace(
+        draft=decided.draft._replace(subscription_id=subscription_id, period_id=period_id)
     )

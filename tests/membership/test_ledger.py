@@ -127,3 +127,17 @@ def test_postgres_refuses_an_unbalanced_insert(charged):
             "VALUES (%s, 'partner_points', %s, 5)",
             [txn.pk, charged.user_id],
         )
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_an_entry_of_a_missing_transaction(charged):
+    with (
+        pytest.raises(DatabaseError, match="missing or does not sum to zero"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO membership_journalentry (transaction_id, account, user_id, amount) "
+            "VALUES (987654321, 'partner_points', %s, 5), (987654321, 'promotion', %s, -5)",
+            [charged.user_id, charged.user_id],
+        )
