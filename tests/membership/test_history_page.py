@@ -77,3 +77,13 @@ def test_history_page_is_accessible(live_server, any_page, history_partner, clie
     assert any_page.get_by_role("heading", name="프로멤버십 이용 내역").is_visible()
     assert_accessible(any_page)
     assert_no_horizontal_scroll(any_page)
+
+
+@pytest.mark.django_db
+def test_member_menu_links_general_drivers_to_the_page(client, make_partner):
+    client.force_login(make_partner(phone="01077778888"))
+    html = client.get(reverse("membership:history")).content.decode()
+    assert f'href="{reverse("membership:history")}"' in html
+    client.force_login(make_partner(driver_type="franchise", phone="01077778889"))
+    html = client.get(reverse("home")).content.decode()
+    assert "프로멤버십 이용 내역" not in html
