@@ -174,5 +174,6 @@ def load() -> list[str]:
                 created_by_id=None,
             )
         enrollments_expire(today=clock.today())
+    if first is not None:
         lines.append(f"{first.phone}: '{refresh.title}' 기한 만료 (다시 신청 안내 화면)")
     return lines

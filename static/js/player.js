@@ -11,8 +11,16 @@
   var url = video.getAttribute("data-progress-url");
   var every = Math.max(2, parseFloat(video.getAttribute("data-report-every")) || 5) * 1000;
   var resume = parseFloat(video.getAttribute("data-resume")) || 0;
-  // Largest step between two timeupdate events that still counts as playing on.
-  var MAX_STEP = 3;
+  // A step between two timeupdate events counts as playing on when it is no larger
+  // than the wall time since the previous event at the current speed (plus a margin):
+  // a slow device firing few events loses nothing, a jump without a seek event gains
+  // nothing.
+  var MARGIN = 1;
+  var lastWall = 0;
+  function maxStep() {
+    var wall = (performance.now() - lastWall) / 1000;
+    return wall * Math.max(1, video.playbackRate || 1) + MARGIN;
+  }
 
   var done = [];        // closed intervals not yet acknowledged by the server
   var start = null;     // start of the interval being played now
@@ -30,6 +38,7 @@
   function open() {
     start = video.currentTime;
     last = start;
+    lastWall = performance.now();
   }
 
   function spans() {
@@ -97,8 +106,9 @@
   video.addEventListener("timeupdate", function () {
     if (video.paused || video.seeking || start === null) return;
     var now = video.currentTime;
-    if (now >= last && now - last <= MAX_STEP) {
+    if (now >= last && now - last <= maxStep()) {
       last = now;
+      lastWall = performance.now();
     } else {
       close();
       open();
@@ -109,7 +119,7 @@
   function stop() {
     if (start !== null && !video.seeking) {
       var now = video.currentTime;
-      if (now >= last && now - last <= MAX_STEP) last = now;
+      if (now >= last && now - last <= maxStep()) last = now;
     }
     close();
     send();

@@ -146,7 +146,7 @@ def test_the_whole_way_at_360x640(browser, live_server, media):
         "() => { const v = document.querySelector('video'); v.muted = true;"
         " v.playbackRate = 2; return v.play(); }"
     )
-    page.wait_for_selector("html[data-lesson-completed=true]", state="attached", timeout=30_000)
+    page.wait_for_selector("html[data-lesson-completed=true]", state="attached", timeout=45_000)
     progress = LessonProgress.objects.get(lesson__position=1, enrollment__user__phone=PHONE)
     assert progress.completed_at is not None
     assert progress.watched_seconds >= 0.9 * VIDEO_SECONDS
