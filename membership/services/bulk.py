@@ -41,7 +41,7 @@ def insert_rows(
     # The driver's own cursor binds the arrays on the server side (binary, no quoting of
     # every element into the SQL text); it runs in the same connection and transaction.
     connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         if not ids:
             cursor.execute(sql, values)
             return []
