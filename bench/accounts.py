@@ -25,6 +25,8 @@ import time
 import urllib.error
 import urllib.request
 
+from django.db import models
+
 from bench import _http
 
 BENCH_PHONE = "01099990000"
@@ -169,6 +171,27 @@ def _count_seconds(now: dt.datetime) -> tuple[float, int]:
         return time.perf_counter() - started, count
 
 
+def _select_seconds(now: dt.datetime) -> float:
+    """The job's selection alone: the same batched, index-ordered reads, no writes."""
+    from accounts.models import User
+
+    started = time.perf_counter()
+    last = (dt.datetime.min.replace(tzinfo=dt.UTC), 0)
+    while True:
+        rows = list(
+            User.objects.filter(password_reminder_due_at__lte=now)
+            .filter(
+                models.Q(password_reminder_due_at__gt=last[0])
+                | models.Q(password_reminder_due_at=last[0], id__gt=last[1])
+            )
+            .order_by("password_reminder_due_at", "id")
+            .values_list("password_reminder_due_at", "id", "phone", "is_active")[:5000]
+        )
+        if len(rows) < 5000:
+            return time.perf_counter() - started
+        last = (rows[-1][0], rows[-1][1])
+
+
 _SWEEP_CHILD = """
 import os, resource, sys, time
 import django
@@ -206,12 +229,13 @@ def _sweep_figures(ctx):
     now = clock.now()
     _populate(now)
     try:
-        counts, sweeps, peaks = [], [], []
+        counts, selects, sweeps, peaks = [], [], [], []
         for _ in range(3):
             _reset_due(now)
             for _ in range(3):
                 seconds, due = _count_seconds(now)
                 counts.append(seconds)
+                selects.append(_select_seconds(now))
             seconds, peak, queued = _sweep(ctx, now)
             if queued != due:
                 raise RuntimeError(f"sweep queued {queued} reminders, {due} were due")
@@ -219,6 +243,7 @@ def _sweep_figures(ctx):
             peaks.append(peak)
         yield "reminder_due_accounts", due, "accounts"
         yield "reminder_sql_count_1m_s", statistics.median(counts), "s"
+        yield "reminder_select_1m_s", statistics.median(selects), "s"
         yield "reminder_sweep_1m_s", statistics.median(sweeps), "s"
         yield (
             "reminder_sweep_over_count",
