@@ -221,7 +221,10 @@ class PartnerSignupForm(SignupForm):
                     phone=phone, purpose="signup", code=cleaned["code"], consume=False
                 )
             except CodeError as error:
-                self.add_error("code", error.message)
+                # "Ask for a code first" would tell that this number got no code, i.e.
+                # that it already has an account: answer as for a wrong code.
+                reason = "mismatch" if error.reason == "missing" else error.reason
+                self.add_error("code", CodeError(reason).message)
         if self._code_row is not None and cleaned.get("name") and cleaned.get("birth_date"):
             self._roster_entry = roster_match(
                 phone=phone, name=cleaned["name"], birth_date=cleaned["birth_date"]

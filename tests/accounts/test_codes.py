@@ -201,3 +201,39 @@ def test_login_failures_are_rate_limited(client, partner):
     page = client.post(reverse("account_login"), {"login": PHONE, "password": PASSWORD})
     assert "너무 많이" in page.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+def test_signup_code_error_does_not_reveal_an_existing_account(client, roster):
+    from accounts.services import roster_upsert
+
+    roster_upsert(phone="01022223333", name="이기사", birth_date=dt.date(1970, 1, 1))
+    User.objects.create_user(username=PHONE, phone=PHONE, password=PASSWORD)
+    _ask_signup_code(client, phone="010-2222-3333")  # gets a real code
+    _ask_signup_code(client, phone="010-1234-5678")  # has an account: gets no code
+
+    def attempt(phone, name, birth):
+        return client.post(
+            reverse("account_signup"),
+            {
+                "username": phone,
+                "name": name,
+                "birth_date": birth,
+                "code": "999999",
+                "password1": "Zz9!xxxxy",
+                "password2": "Zz9!xxxxy",
+                "agree_terms": "on",
+                "agree_privacy": "on",
+            },
+        )
+
+    fresh = attempt("01022223333", "이기사", "19700101")
+    taken = attempt(PHONE, "김기사", "19650312")
+    assert fresh.context["form"].errors["code"] == taken.context["form"].errors["code"]
+
+
+def test_password_reminder_task_runs_the_job(partner):
+    from accounts.tasks import send_password_reminders
+
+    with clock.travel(partner.password_changed_at + dt.timedelta(days=181)):
+        assert send_password_reminders() == 1
+        assert send_password_reminders() == 0
