@@ -178,3 +178,12 @@ def test_admin_login_goes_through_allauth(client):
     response = client.get(reverse("admin:login"))
     assert response.status_code == 302
     assert reverse("account_login") in response["Location"]
+
+
+def test_staff_log_in_with_their_username_through_the_same_form(client, django_user_model):
+    django_user_model.objects.create_superuser(username="staff", password="Staff1234!")
+    response = client.post(
+        reverse("account_login") + "?next=/admin/", {"login": "staff", "password": "Staff1234!"}
+    )
+    assert response["Location"] == "/admin/"
+    assert client.get("/admin/").status_code == 200
