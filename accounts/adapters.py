@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
@@ -17,6 +19,7 @@ from accounts.services.kakao import KakaoOutcome, kakao_match, kakao_profile
 from accounts.services.passwords import password_prompt_due
 
 PASSWORD_SET_SESSION_KEY = "accounts_password_set"  # noqa: S105 (a session key)
+KAKAO_REAUTH_SESSION_KEY = "accounts_kakao_reauth_at"
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -78,7 +81,19 @@ class AccountAdapter(DefaultAccountAdapter):
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request: HttpRequest, sociallogin) -> None:
-        """Outcomes 2–4 of accounts.md, "Log in with Kakao" (1 is allauth's own)."""
+        """Outcomes 2–4 of accounts.md, "Log in with Kakao" (1 is allauth's own).
+
+        With ``process=redirect`` a logged-in partner re-authenticates with Kakao
+        (member info, withdrawal): only their own linked Kakao account counts, and
+        nothing is linked or logged in.
+        """
+        if sociallogin.state.get("process") == "redirect":
+            user = request.user
+            if sociallogin.is_existing and user.is_authenticated and sociallogin.user == user:
+                request.session[KAKAO_REAUTH_SESSION_KEY] = time.time()
+                return
+            messages.error(request, "로그인한 회원의 카카오 계정이 아니에요. 다시 확인해 주세요.")
+            raise ImmediateHttpResponse(redirect("accounts:reauth_sms"))
         if sociallogin.is_existing:
             return
         match = kakao_match(profile=kakao_profile(sociallogin.account.extra_data or {}))

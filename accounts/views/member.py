@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
+from accounts.adapters import KAKAO_REAUTH_SESSION_KEY
 from accounts.forms import (
     AccessRequestForm,
     NewPasswordForm,
@@ -49,12 +50,15 @@ PHONE_CHANGE_KEY = "accounts_phone_change"
 def _recently_confirmed(request: HttpRequest) -> bool:
     if request.user.has_usable_password():
         return did_recently_reauthenticate(request)
-    at = float(request.session.get(SMS_REAUTH_KEY) or 0)
+    at = max(
+        float(request.session.get(SMS_REAUTH_KEY) or 0),
+        float(request.session.get(KAKAO_REAUTH_SESSION_KEY) or 0),
+    )
     return time.time() - at < settings.ACCOUNT_REAUTHENTICATION_TIMEOUT
 
 
 def member_confirmed(view):
-    """Ask for the password again (or an SMS code for Kakao-only partners) first."""
+    """Ask for the password again first (Kakao-only partners: Kakao or an SMS code)."""
 
     @login_required
     @wraps(view)
@@ -80,7 +84,7 @@ def _next(request: HttpRequest, default: str) -> str:
 @login_required
 @require_http_methods(["GET", "POST"])
 def reauth_sms(request: HttpRequest) -> HttpResponse:
-    """본인 확인 by an SMS code, for partners who log in with Kakao only."""
+    """본인 확인 for partners who log in with Kakao only: Kakao again, or an SMS code."""
     user = request.user
     form = SmsCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and user.phone:

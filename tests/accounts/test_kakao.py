@@ -90,3 +90,38 @@ def test_partial_or_no_match_is_refused(client, fake_kakao, partner, profile):
     assert "로그인할 수 없어요" in text and "1533-0301" in text
     assert "_auth_user_id" not in client.session
     assert not SocialAccount.objects.exists()
+
+
+def test_kakao_only_partner_confirms_with_kakao_for_member_info(client, fake_kakao, roster):
+    from accounts.services import account_preprovision
+
+    user, _ = account_preprovision(roster_entry=roster)
+    SocialAccount.objects.create(user=user, provider="kakao", uid="800")
+    client.force_login(user)
+    member = reverse("accounts:member_info")
+    asked = client.get(member)
+    assert reverse("accounts:reauth_sms") in asked["Location"]
+    assert "카카오로 본인 확인" in client.get(asked["Location"]).content.decode()
+    fake_kakao.next_profile(kakao_id=800, **KIM)
+    start = client.post(reverse("kakao_login"), {"process": "redirect", "next": member})
+    authorize = requests.get(start["Location"], allow_redirects=False, timeout=5)
+    back = client.get(authorize.headers["Location"].removeprefix("http://testserver"))
+    assert back["Location"] == member
+    assert client.get(member).status_code == 200
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_someone_elses_kakao_does_not_confirm(client, fake_kakao, roster, partner):
+    other = User.objects.create_user(username="01088887777", phone="01088887777")
+    SocialAccount.objects.create(user=other, provider="kakao", uid="801")
+    kakao_only, _ = User.objects.get_or_create(username="01077776666", phone="01077776666")
+    client.force_login(kakao_only)
+    fake_kakao.next_profile(kakao_id=801, **KIM)
+    start = client.post(
+        reverse("kakao_login"), {"process": "redirect", "next": reverse("accounts:member_info")}
+    )
+    authorize = requests.get(start["Location"], allow_redirects=False, timeout=5)
+    back = client.get(authorize.headers["Location"].removeprefix("http://testserver"))
+    assert back["Location"] == reverse("accounts:reauth_sms")
+    assert client.get(reverse("accounts:member_info")).status_code == 302
+    assert client.session["_auth_user_id"] == str(kakao_only.pk)
