@@ -8,6 +8,11 @@ the job is about a day.
 from celery.schedules import crontab
 
 BEAT_SCHEDULE: dict[str, dict] = {
+    # manage.py accounts_codes_purge [--date YYYY-MM-DD]: at night
+    "accounts-codes-purge": {
+        "task": "accounts.tasks.purge_codes",
+        "schedule": crontab(minute=20, hour=3),
+    },
     # manage.py accounts_password_reminders [--date YYYY-MM-DD]: mornings, Korean time
     "accounts-password-reminders": {
         "task": "accounts.tasks.send_password_reminders",
@@ -42,6 +47,7 @@ BEAT_SCHEDULE: dict[str, dict] = {
 
 # job name → the management command that runs the same job by hand
 JOB_COMMANDS: dict[str, str] = {
+    "accounts-codes-purge": "accounts_codes_purge",
     "accounts-password-reminders": "accounts_password_reminders",
     "sms-sweep": "sms_sweep",
     "courses-expire": "courses_expire",

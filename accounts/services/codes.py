@@ -138,3 +138,10 @@ def code_consume(*, code_id: int) -> bool:
             used_at=clock.now()
         )
     )
+
+
+def codes_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete codes that expired more than a day ago (they hold phone numbers)."""
+    now = now or clock.now()
+    deleted, _ = VerificationCode.objects.filter(expires_at__lt=now - dt.timedelta(days=1)).delete()
+    return deleted

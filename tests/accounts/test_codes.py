@@ -237,3 +237,17 @@ def test_password_reminder_task_runs_the_job(partner):
     with clock.travel(partner.password_changed_at + dt.timedelta(days=181)):
         assert send_password_reminders() == 1
         assert send_password_reminders() == 0
+
+
+def test_old_codes_are_purged_daily():
+    from django.core.management import call_command
+
+    start = clock.now()
+    with clock.travel(start):
+        code_issue(phone=PHONE, purpose=CodePurpose.SIGNUP)
+    with clock.travel(start + dt.timedelta(hours=20)):
+        call_command("accounts_codes_purge")
+    assert VerificationCode.objects.count() == 1
+    with clock.travel(start + dt.timedelta(days=1, minutes=4)):
+        call_command("accounts_codes_purge")
+    assert VerificationCode.objects.count() == 0
