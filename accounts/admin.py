@@ -12,6 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import UserChangeForm
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -112,8 +113,30 @@ class ForceRegisterForm(forms.Form):
         return cleaned
 
 
+class RosterEntryForm(forms.ModelForm):
+    """Admin edits store the phone the same way every other path does."""
+
+    phone = PhoneField(label="휴대폰 번호")
+
+    class Meta:
+        model = RosterEntry
+        fields = [
+            "phone",
+            "name",
+            "birth_date",
+            "transport_company",
+            "qualification_no",
+            "driver_type",
+            "services",
+            "user",
+            "created_at",
+            "updated_at",
+        ]
+
+
 @admin.register(RosterEntry)
 class RosterEntryAdmin(SimpleHistoryAdmin):
+    form = RosterEntryForm
     list_display = ["phone", "name", "birth_date", "transport_company", "driver_type", "user"]
     list_select_related = ["transport_company", "user"]
     list_filter = ["driver_type", "services", "transport_company"]
@@ -209,8 +232,19 @@ class RosterEntryAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "admin/accounts/rosterentry/force_register.html", context)
 
 
+class PartnerChangeForm(UserChangeForm):
+    phone = PhoneField(label="휴대폰 번호", required=False)
+
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def clean_phone(self):
+        return self.cleaned_data.get("phone") or None
+
+
 @admin.register(User)
 class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
+    form = PartnerChangeForm
     list_display = [
         "username",
         "name",

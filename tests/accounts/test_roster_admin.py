@@ -187,3 +187,42 @@ def test_staff_log_in_with_their_username_through_the_same_form(client, django_u
     )
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
+
+
+def test_admin_edits_store_the_phone_normalised(client, staff, roster, partner):
+    url = reverse("admin:accounts_rosterentry_change", args=[roster.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    form = page.context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and k != "services"}
+    data.update(
+        phone="010 3333 2222",
+        name=roster.name,
+        birth_date="1965-03-12",
+        created_at_0="2026-01-01",
+        created_at_1="00:00:00",
+        updated_at_0="2026-01-01",
+        updated_at_1="00:00:00",
+        services=[s.pk for s in roster.services.all()],
+        user=partner.pk,
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert RosterEntry.objects.get(pk=roster.pk).phone == "01033332222"
+    bad = client.post(url, {**data, "phone": "02-123-4567"})
+    assert bad.status_code == 200
+    assert "010" in str(bad.context["adminform"].form.errors["phone"])
+
+
+def test_partner_admin_pages_open(client, staff, partner):
+    for url in (
+        reverse("admin:accounts_user_change", args=[partner.pk]),
+        reverse("admin:accounts_user_changelist") + "?q=김기사",
+        reverse("admin:accounts_rosterentry_changelist"),
+        reverse("admin:accounts_accessrequest_changelist"),
+        reverse("admin:accounts_signupinquiry_changelist"),
+        reverse("admin:accounts_rosterentry_force_register"),
+        reverse("admin:accounts_rosterentry_import"),
+        reverse("admin:accounts_user_history", args=[partner.pk]),
+    ):
+        assert client.get(url).status_code == 200, url
