@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Max, Q, Sum
+from django.db.models import Sum
 
 from membership.models import (
     OPEN_STATUSES,
@@ -80,14 +80,6 @@ def rating_subquery(*, at: dt.datetime, user_ref: str = "user_id"):
     )
 
 
-def last_activity_at(*, user_id: int) -> dt.datetime | None:
-    return Usage.objects.filter(user_id=user_id).aggregate(last=Max("at"))["last"]
-
-
-def charge_approved(*, period: Period) -> ChargeAttempt | None:
-    return period.attempts.filter(result=AttemptResult.APPROVED).first()
-
-
 def charge_refunded_total(*, charge_id: int) -> int:
     return Refund.objects.filter(charge_id=charge_id).aggregate(s=Sum("amount"))["s"] or 0
 
@@ -128,13 +120,6 @@ def payback_generation(*, qualification_no: str) -> int:
     return Payback.objects.filter(qualification_no=qualification_no, clawback__isnull=False).count()
 
 
-@dataclass
-class PeriodView:
-    period: Period
-    charge: ChargeAttempt | None
-    withdrawn: bool
-
-
 def periods_paid(*, user) -> list[Period]:
     """Every paid period as billed, in order, without those refunded in full by a
     cooling-off withdrawal (membership.md, replay output ``periods``)."""
@@ -151,18 +136,6 @@ def periods_paid(*, user) -> list[Period]:
 
 def duty_on_since(*, user_id: int, since: dt.datetime) -> bool:
     return Usage.objects.filter(user_id=user_id, kind=Usage.Kind.DUTY_ON, at__gte=since).exists()
-
-
-def staff_lookup(*, query: str):
-    """Partners matching a name, phone or qualification number (staff look-up)."""
-    from django.contrib.auth import get_user_model
-
-    User = get_user_model()
-    digits = "".join(ch for ch in query if ch.isdigit())
-    cond = Q(qualification_no__iexact=query.strip()) | Q(name__icontains=query.strip())
-    if digits:
-        cond |= Q(phone__contains=digits)
-    return User.objects.filter(cond).order_by("id")
 
 
 @dataclass
