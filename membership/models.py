@@ -404,8 +404,12 @@ class JournalTransaction(AppendOnlyModel):
     idempotency_key = models.CharField("중복 방지 키", max_length=120, unique=True)
     kind = models.CharField("종류", max_length=12, choices=TxnKind.choices)
     at = models.DateTimeField("시각")
+    # Balances are read from the entries (user, account); no index of its own here.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_journal"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="membership_journal",
+        db_index=False,
     )
     charge = models.ForeignKey(
         ChargeAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="journal"

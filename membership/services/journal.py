@@ -45,13 +45,14 @@ def journal_post_many(*, drafts: Sequence[TxnDraft]) -> list[int]:
     """
     kept = []
     for draft in drafts:
-        lines = [(account, amount) for account, amount in draft.lines if amount != 0]
-        if sum(amount for _, amount in lines) != 0:
-            raise UnbalancedTransactionError(
-                f"{draft.key}: entries sum to {sum(a for _, a in lines)}"
-            )
-        if any(account not in ACCOUNTS for account, _ in lines):
-            raise UnbalancedTransactionError(f"{draft.key}: unknown account")
+        lines = [line for line in draft.lines if line[1]]
+        total = 0
+        for account, amount in lines:
+            if account not in ACCOUNTS:
+                raise UnbalancedTransactionError(f"{draft.key}: unknown account {account!r}")
+            total += amount
+        if total:
+            raise UnbalancedTransactionError(f"{draft.key}: entries sum to {total}")
         if lines:
             kept.append((draft, lines))
     if not kept:
@@ -69,17 +70,8 @@ def journal_post_many(*, drafts: Sequence[TxnDraft]) -> list[int]:
             "memo",
         ],
         [
-            (
-                draft.key,
-                draft.kind,
-                draft.at,
-                draft.user_id,
-                draft.charge_id,
-                draft.refund_id,
-                draft.corrects_id,
-                draft.memo,
-            )
-            for draft, _ in kept
+            (d.key, d.kind, d.at, d.user_id, d.charge_id, d.refund_id, d.corrects_id, d.memo)
+            for d, _ in kept
         ],
     )
     insert_rows(
