@@ -44,23 +44,3 @@ def test_member_menu_closes_with_escape(phone_page, live_server):
     assert phone_page.locator("details[data-member-menu]").get_attribute("open") is not None
     phone_page.keyboard.press("Escape")
     assert phone_page.locator("details[data-member-menu]").get_attribute("open") is None
-
-
-def test_tap_targets_are_large_enough(phone_page, live_server):
-    phone_page.goto(live_server.url + "/")
-    phone_page.locator("summary[aria-label='회원 메뉴']").click()
-    small = phone_page.evaluate(
-        """() => [...document.querySelectorAll('a, button, summary, input, select')]
-              .filter(el => el.offsetParent !== null && !el.classList.contains('skip-link'))
-              .map(el => [el.textContent.trim() || el.getAttribute('aria-label'),
-                          el.getBoundingClientRect()])
-              .filter(([, r]) => r.width < 44 || r.height < 44)
-              .map(([name, r]) => `${name} ${Math.round(r.width)}x${Math.round(r.height)}`)"""
-    )
-    assert small == []
-
-
-def test_base_font_is_at_least_16px(phone_page, live_server):
-    phone_page.goto(live_server.url + "/")
-    size = phone_page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
-    assert size >= 16
