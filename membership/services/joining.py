@@ -60,7 +60,13 @@ def subscription_join(*, user, method: str, key: str | None = None) -> ChargeAtt
     if not rating_allows_join(selectors.rating_at(user_id=user.pk, at=now)):
         raise errors.MembershipRefused(errors.RATING_BELOW_JOIN_THRESHOLD)
 
-    key = key or f"join:{user.pk}:{now.isoformat()}"
+    if key is None:
+        # Numbered per partner (the partner row is locked above): a declined join and the
+        # next try can happen at the same instant and are still two operations.
+        earlier = ChargeAttempt.objects.filter(
+            user=user, idempotency_key__startswith=f"join:{user.pk}:"
+        ).count()
+        key = f"join:{user.pk}:{earlier + 1}:{now.isoformat()}"
     draft = AttemptDraft(
         key=key, user_id=user.pk, type=AttemptType.SUBSCRIBE, method=method, amount=p.price
     )

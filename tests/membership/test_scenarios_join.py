@@ -155,6 +155,19 @@ def test_payback_once_per_qualification_number_across_accounts():
     assert points(out, "d2") == 0
 
 
+def test_a_declined_join_and_a_new_try_at_the_same_instant_are_two_attempts():
+    out = run(
+        [
+            ev("2024-03-05T09:00:00", "decline_next", count=1),
+            ev("2024-03-05T09:30:00", "join", method="phone"),
+            ev("2024-03-05T09:30:00", "join", method="phone"),
+        ],
+        until="2024-03-06",
+    )
+    assert [a[2] for a in attempts(out)] == ["declined", "approved"]
+    assert status(out) == "active"
+
+
 def test_payback_after_a_declined_first_join():
     out = run(
         [
