@@ -45,3 +45,25 @@ def env_list(name: str, default: list[str] | None = None, *, required: bool = Fa
     if not raw:
         return list(default or [])
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}.") from None
+
+
+def env_int_list(name: str, default: list[int]) -> list[int]:
+    items = env_list(name)
+    if not items:
+        return list(default)
+    try:
+        return [int(item) for item in items]
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"{name} must be whole numbers separated by commas, not {os.environ[name]!r}."
+        ) from None

@@ -12,7 +12,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
-from portal.env import env_bool, env_int, env_list, env_str
+from portal.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -302,13 +302,13 @@ GUIDE_CENTRE_PHONE = env_str("GUIDE_CENTRE_PHONE", "1533-0301")
 
 # Courses (courses.md): share of a video's duration that must really be watched, the
 # reminder days before a deadline, and the limits of a progress report.
-COURSES_COMPLETION_THRESHOLD = float(env_str("COURSES_COMPLETION_THRESHOLD", "0.9"))
+COURSES_COMPLETION_THRESHOLD = env_float("COURSES_COMPLETION_THRESHOLD", 0.9)
 if not 0 < COURSES_COMPLETION_THRESHOLD <= 1:
     raise ImproperlyConfigured("COURSES_COMPLETION_THRESHOLD must be in (0, 1].")
-COURSES_REMINDER_DAYS = [int(day) for day in env_list("COURSES_REMINDER_DAYS", ["3", "1"])]
+COURSES_REMINDER_DAYS = env_int_list("COURSES_REMINDER_DAYS", [3, 1])
 COURSES_REPORT_EVERY_SECONDS = env_int("COURSES_REPORT_EVERY_SECONDS", 5)
-COURSES_MAX_PLAYBACK_RATE = float(env_str("COURSES_MAX_PLAYBACK_RATE", "2.0"))
-COURSES_REPORT_SLACK = float(env_str("COURSES_REPORT_SLACK", "10"))
+COURSES_MAX_PLAYBACK_RATE = env_float("COURSES_MAX_PLAYBACK_RATE", 2.0)
+COURSES_REPORT_SLACK = env_float("COURSES_REPORT_SLACK", 10.0)
 COURSES_OPEN_COURSE_DAYS = env_int("COURSES_OPEN_COURSE_DAYS", 30)
 # Uploads with more valid rows are written by a worker, not within the web request.
 COURSES_IMPORT_INLINE_ROWS = env_int("COURSES_IMPORT_INLINE_ROWS", 5000)

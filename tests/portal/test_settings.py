@@ -81,3 +81,17 @@ def test_development_defaults_need_no_environment(settings):
     assert settings.USE_TZ is True
     assert settings.LANGUAGE_CODE == "ko-kr"
     assert settings.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("COURSES_COMPLETION_THRESHOLD", "ninety", "must be a number"),
+        ("COURSES_REMINDER_DAYS", "3,one", "must be whole numbers separated by commas"),
+        ("SMS_BATCH_SIZE", "lots", "must be a whole number"),
+    ],
+)
+def test_a_malformed_number_names_its_variable(name, value, message):
+    result = run_manage({name: value}, "check")
+    assert result.returncode != 0
+    assert f"{name} {message}" in result.stderr
