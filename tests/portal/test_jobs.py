@@ -1,6 +1,7 @@
 """Every scheduled job is a registered task and a management command for ops."""
 
-from django.core.management import get_commands
+import pytest
+from django.core.management import CommandError, call_command, get_commands
 
 from portal.celery import app
 from portal.schedule import BEAT_SCHEDULE, JOB_COMMANDS
@@ -21,3 +22,12 @@ def test_every_scheduled_job_can_be_run_by_hand():
 
 def test_beat_runs_in_korean_time(settings):
     assert settings.CELERY_TIMEZONE == "Asia/Seoul"
+
+
+DATED_COMMANDS = sorted(set(JOB_COMMANDS.values()) - {"sms_sweep"})
+
+
+@pytest.mark.parametrize("command", DATED_COMMANDS)
+def test_a_dated_job_refuses_a_malformed_date_in_plain_korean(command):
+    with pytest.raises(CommandError, match="날짜는 YYYY-MM-DD 형식으로"):
+        call_command(command, "--date", "2025-13-01")

@@ -1,26 +1,21 @@
 """Run the daily 180-day password reminder by hand, optionally as of a given day."""
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from accounts.services.passwords import password_reminders_send
 from portal import clock
+from portal.management.jobs import add_date_argument
 
 
 class Command(BaseCommand):
     help = "비밀번호 180일 안내 문자를 보냅니다 (하루 한 번 실행하는 작업과 같음)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--date", help="YYYY-MM-DD: run as of the end of this Korean day")
+        add_date_argument(
+            parser, help_text="이 날짜(YYYY-MM-DD)가 끝나는 시점 기준으로 실행합니다. 기본: 지금."
+        )
 
     def handle(self, *args, date=None, **options):
-        now = clock.now()
-        if date:
-            try:
-                day = dt.date.fromisoformat(date)
-            except ValueError:
-                raise CommandError("--date must be YYYY-MM-DD") from None
-            now = clock.end_of_day(day)
+        now = clock.end_of_day(date) if date else clock.now()
         count = password_reminders_send(now=now)
         self.stdout.write(f"queued {count} password reminders")
