@@ -4,14 +4,13 @@ accounts.md, "Withdrawal"); a withdrawn account's later events are refused."""
 
 import pytest
 
+from accounts.services import withdrawal
 from membership.models import Status
 from membership.services.joining import subscription_join
 from membership.services.lifecycle import subscription_cancel, subscription_terminate
 from portal import clock
 from tests.membership.conftest import seoul
 from tests.membership.scenario import driver, ev, points, rejections, run, status
-
-withdrawal = pytest.importorskip("accounts.services.withdrawal")
 
 pytestmark = pytest.mark.django_db
 
