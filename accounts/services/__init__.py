@@ -3,6 +3,7 @@
 from accounts.services.provisioning import (
     account_force_register,
     account_preprovision,
+    accounts_preprovision_many,
     first_login_url,
 )
 from accounts.services.roster import roster_upsert
@@ -17,6 +18,7 @@ __all__ = [
     "account_force_register",
     "account_preprovision",
     "account_withdraw",
+    "accounts_preprovision_many",
     "first_login_url",
     "register_withdrawal_guard",
     "roster_upsert",

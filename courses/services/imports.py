@@ -13,12 +13,10 @@ import datetime as dt
 import hashlib
 import io
 import re
-import secrets
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import OuterRef, Subquery
 
 from accounts.models import RosterEntry, TransportCompany, User
 from accounts.phone import normalize_phone
@@ -503,17 +501,6 @@ def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:
     return found
 
 
-USER_COLUMNS = (
-    "username",
-    "phone",
-    "name",
-    "birth_date",
-    "qualification_no",
-    "driver_type",
-    "password",
-    "provisioned_at",
-    "date_joined",
-)
 ROSTER_COLUMNS = (
     "phone",
     "name",
@@ -523,7 +510,6 @@ ROSTER_COLUMNS = (
     "driver_type",
     "created_at",
     "updated_at",
-    "user_id",
 )
 HISTORY_REASON = "필수 교육 일괄 등록"
 
@@ -531,11 +517,13 @@ HISTORY_REASON = "필수 교육 일괄 등록"
 def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *, by_id: int) -> int:
     """Roster entries and pre-provisioned accounts for drivers without an account.
 
-    accounts.md, "Pre-provisioned accounts": the account is made from the roster entry
-    (the fields ``accounts.services.provisioning.account_preprovision`` copies) with no
-    usable password; an existing roster entry is kept and linked. Set-based (``COPY``
-    on PostgreSQL), with the same history rows as single edits.
+    accounts.md, "Pre-provisioned accounts": a driver not on the roster gets a roster
+    entry from the row (set-based, ``COPY`` on PostgreSQL, with its history row); the
+    accounts themselves are made and linked by ``accounts_preprovision_many``.
+    Returns how many accounts were created and adds them to ``users``.
     """
+    from accounts.services import accounts_preprovision_many
+
     now = clock.now()
     wanted: dict[str, list] = {}
     for row in rows:
@@ -544,51 +532,22 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     if not wanted:
         return 0
     phones = sorted(wanted)
-    existing: dict[str, tuple] = {}
+    entry_of: dict[str, int] = {}
     for chunk in _chunked(phones):
-        for pk, phone, name, birth, qualification, driver_type in RosterEntry.objects.filter(
-            phone__any=chunk
-        ).values_list("pk", "phone", "name", "birth_date", "qualification_no", "driver_type"):
-            existing[phone] = (pk, name, birth, qualification, driver_type)
-
-    user_rows = []
-    for phone in phones:
-        if phone in existing:
-            _, name, birth, qualification, driver_type = existing[phone]
-        else:
-            row = wanted[phone]
-            name, qualification, driver_type = row[R_NAME], row[R_QUAL], ""
-            birth = dt.date.fromisoformat(row[R_BIRTH])
-        # Django's unusable-password form ("!" + random): the first login sets one.
-        password = "!" + secrets.token_urlsafe(30)
-        user_rows.append(
-            (phone, phone, name, birth, qualification, driver_type, password, now, now)
-        )
-    user_ids = rows_insert(User, columns=USER_COLUMNS, rows=user_rows)
-    history_rows_insert(
-        User,
-        ids=user_ids,
-        columns=USER_COLUMNS,
-        rows=user_rows,
-        when=now,
-        by_id=by_id,
-        reason=HISTORY_REASON,
-    )
-    user_of = dict(zip(phones, user_ids, strict=True))
+        entry_of.update(RosterEntry.objects.filter(phone__any=chunk).values_list("phone", "pk"))
+    new_phones = [phone for phone in phones if phone not in entry_of]
     roster_rows = [
         (
-            user_row[1],
-            user_row[2],
-            user_row[3],
-            wanted[user_row[1]][R_COMPANY],
-            user_row[4],
+            phone,
+            wanted[phone][R_NAME],
+            dt.date.fromisoformat(wanted[phone][R_BIRTH]),
+            wanted[phone][R_COMPANY],
+            wanted[phone][R_QUAL],
             "",
             now,
             now,
-            user_of[user_row[1]],
         )
-        for user_row in user_rows
-        if user_row[1] not in existing
+        for phone in new_phones
     ]
     roster_ids = rows_insert(RosterEntry, columns=ROSTER_COLUMNS, rows=roster_rows)
     history_rows_insert(
@@ -600,11 +559,16 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
         by_id=by_id,
         reason=HISTORY_REASON,
     )
-    linked = [entry[0] for phone, entry in existing.items()]
-    for chunk in _chunked(linked):
-        RosterEntry.objects.filter(pk__any=chunk, user__isnull=True).update(
-            user_id=Subquery(User.objects.filter(phone=OuterRef("phone")).values("pk")[:1])
-        )
-    for phone, pk in user_of.items():
-        users[phone] = (pk, True)
-    return len(user_ids)
+    entry_of.update(zip(new_phones, roster_ids, strict=True))
+    made = accounts_preprovision_many(
+        roster_entry_ids=list(entry_of.values()), created_by_id=by_id, reason=HISTORY_REASON
+    )
+    kept = [user_id for user_id, new in made.values() if not new]
+    needs_first_login = {user_id: True for user_id, new in made.values() if new}
+    for chunk in _chunked(kept):
+        for pk, password in User.objects.filter(pk__any=chunk).values_list("pk", "password"):
+            needs_first_login[pk] = not password or password.startswith("!")
+    for phone, entry_id in entry_of.items():
+        user_id = made[entry_id][0]
+        users[phone] = (user_id, needs_first_login[user_id])
+    return len(made) - len(kept)
