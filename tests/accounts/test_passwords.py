@@ -148,3 +148,17 @@ def test_reminder_job_is_in_the_beat_schedule():
     job = BEAT_SCHEDULE["accounts-password-reminders"]
     assert job["task"] == "accounts.tasks.send_password_reminders"
     assert JOB_COMMANDS["accounts-password-reminders"] == "accounts_password_reminders"
+
+
+@pytest.mark.parametrize(
+    "next_value", ["Blue1234!", "accounts:member_info", "//evil.example/", "https://evil.example/"]
+)
+def test_prompt_goes_home_for_a_next_that_is_not_a_path_here(client, partner, next_value):
+    # A bare word reached redirect(), which takes it for a view name: a 500 found by the
+    # random-input test.
+    client.force_login(partner)
+    response = client.post(
+        reverse("accounts:password_prompt"), {"action": "later", "next": next_value}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
