@@ -20,6 +20,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import RosterEntry, User
 from accounts.services.passwords import password_max_age, password_set
 from portal import clock
+from portal.bulk import history_rows_insert, rows_insert
 
 
 def first_login_url() -> str:
@@ -89,8 +90,6 @@ def accounts_preprovision_many(
     statements per 20,000 entries (``COPY`` on PostgreSQL), so it serves the bulk
     enrollment upload of 100,000 rows as well as one entry.
     """
-    from courses import lookups  # noqa: F401  (registers the ``__any`` lookup)
-    from courses.bulk import history_rows_insert, rows_insert
 
     ids = sorted(set(roster_entry_ids))
     entries: dict[int, tuple] = {}

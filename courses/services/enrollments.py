@@ -12,7 +12,6 @@ from collections.abc import Iterable, Sequence
 from django.db import transaction
 from django.db.models import Max
 
-from courses.bulk import rows_insert
 from courses.models import (
     OPEN_STATUSES,
     Course,
@@ -24,6 +23,7 @@ from courses.models import (
 )
 from courses.services import messages
 from portal import clock
+from portal.bulk import rows_insert
 from portal.sms.services import SmsDraft, sms_queue_many
 
 CHUNK = 20000

@@ -20,7 +20,6 @@ from django.db import transaction
 
 from accounts.models import RosterEntry, TransportCompany, User
 from accounts.phone import normalize_phone
-from courses.bulk import history_rows_insert, rows_insert
 from courses.models import Course, Enrollment, ImportBatch
 from courses.services.enrollments import (
     CHUNK,
@@ -29,6 +28,7 @@ from courses.services.enrollments import (
     open_attempt_pairs,
 )
 from portal import clock
+from portal.bulk import history_rows_insert, rows_insert
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024

@@ -1,4 +1,4 @@
-"""Set-based inserts for large writes (the bulk enrollment upload).
+"""Set-based inserts for large writes (bulk enrollment, bulk account provisioning).
 
 On PostgreSQL the primary keys are drawn from the table's sequence in one query and
 the rows go in with ``COPY``: the 100,000-row upload must stay within a small factor

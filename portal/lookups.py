@@ -2,7 +2,7 @@
 
 ``__in`` with thousands of values sends thousands of placeholders, which the driver
 parses in Python on every query; ``= ANY(%s)`` sends one array. Other databases get a
-plain ``IN``. Used by the set-based look-ups of the bulk upload.
+plain ``IN``. Used by the set-based look-ups of the bulk writes.
 """
 
 from django.db.models import Field, Lookup
