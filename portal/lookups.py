@@ -1,11 +1,41 @@
 """``field__any=[...]``: membership in a long list as one array parameter on PostgreSQL.
 
 ``__in`` with thousands of values sends thousands of placeholders, which the driver
-parses in Python on every query; ``= ANY(%s)`` sends one array. Other databases get a
-plain ``IN``. Used by the set-based look-ups of the bulk writes.
+parses in Python on every query; ``= ANY(%s)`` sends one array. The array goes as one
+text literal cast to the column's array type: the driver quotes a single string in C,
+where it would adapt every element of a list in Python. Other databases get a plain
+``IN``. Used by the set-based look-ups of the bulk writes.
 """
 
+import datetime as dt
+
 from django.db.models import Field, Lookup
+
+
+def array_literal(values) -> str:
+    """PostgreSQL's text form of a one-dimensional array of ``values``."""
+    values = list(values)
+    if all(type(value) is int for value in values):
+        return "{" + ",".join(map(str, values)) + "}"
+    if all(type(value) is str for value in values):
+        joined = "\x00".join(values)
+        if "\\" in joined or '"' in joined:
+            values = [value.replace("\\", "\\\\").replace('"', '\\"') for value in values]
+        return '{"' + '","'.join(values) + '"}' if values else "{}"
+    parts = []
+    for value in values:
+        if value is None:
+            parts.append("NULL")
+        elif isinstance(value, bool):
+            parts.append("t" if value else "f")
+        elif isinstance(value, int):
+            parts.append(str(value))
+        else:
+            if isinstance(value, dt.date | dt.datetime):
+                value = value.isoformat()
+            text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(f'"{text}"')
+    return "{" + ",".join(parts) + "}"
 
 
 @Field.register_lookup
@@ -20,7 +50,8 @@ class AnyOf(Lookup):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         values = list(self.rhs)
         if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*lhs_params, values]
+            db_type = self.lhs.output_field.db_type(connection)
+            return f"{lhs} = ANY(%s::{db_type}[])", [*lhs_params, array_literal(values)]
         if not values:
             return "1 = 0", list(lhs_params)
         return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 
 from portal import clock
+from portal.lookups import array_literal
 from portal.sms.backends import SmsRejected, SmsTemporaryFailure, get_backend
 from portal.sms.models import OutboxMessage, OutboxStatus
 
@@ -36,8 +37,11 @@ BACKOFF_MAX_SECONDS = 3600
 # hands the rest back instead (see ``_send_budget``).
 SAFETY_MARGIN_SECONDS = 1
 
-# Drafts written per INSERT.
+# Drafts written per INSERT (PostgreSQL sends each column as one array).
 QUEUE_CHUNK = 1000
+QUEUE_CHUNK_POSTGRESQL = 20000
+# Batches published right after commit; more are handed to a worker to publish.
+DISPATCH_INLINE_BATCHES = 10
 KEY_MAX_LENGTH = OutboxMessage._meta.get_field("idempotency_key").max_length
 
 LOST_WORKER_ERROR = "발송 작업이 끝나지 않음(작업자 중단): 발송 여부 확인 후 다시 보냄"
@@ -86,6 +90,8 @@ def sms_queue(*, to: str, body: str, kind: str, idempotency_key: str) -> OutboxM
 
 def _insert_new(*, chunk: list[str], by_key: dict[str, SmsDraft], now: dt.datetime) -> list[int]:
     """Insert the drafts of ``chunk`` whose key is not in the outbox; their new ids."""
+    if connections[OutboxMessage.objects.db].vendor == "postgresql":
+        return _insert_new_postgresql(chunk=chunk, by_key=by_key, now=now)
     known = set(
         OutboxMessage.objects.filter(idempotency_key__in=chunk)
         .order_by()
@@ -119,6 +125,39 @@ def _insert_new(*, chunk: list[str], by_key: dict[str, SmsDraft], now: dt.dateti
         )
 
 
+def _insert_new_postgresql(
+    *, chunk: list[str], by_key: dict[str, SmsDraft], now: dt.datetime
+) -> list[int]:
+    """One ``INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING`` for the chunk.
+
+    The four text columns go as one array literal each; a key already in the outbox
+    (or written by a concurrent transaction, which the insert waits for) is skipped.
+    """
+    drafts = [by_key[key] for key in chunk]
+    table = connections[OutboxMessage.objects.db].ops.quote_name(OutboxMessage._meta.db_table)
+    with connections[OutboxMessage.objects.db].cursor() as cursor:
+        # The table name comes from the model, every value is a parameter.
+        cursor.execute(
+            f"INSERT INTO {table} "  # noqa: S608
+            '("to", body, kind, idempotency_key, status, attempts, provider_message_id,'
+            " last_error, created_at, next_attempt_at) "
+            "SELECT d.to_, d.body, d.kind, d.key, %s, 0, '', '', %s, %s "
+            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
+            " AS d (to_, body, kind, key) "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+            [
+                OutboxStatus.PENDING.value,
+                now,
+                now,
+                array_literal([draft.to for draft in drafts]),
+                array_literal([draft.body for draft in drafts]),
+                array_literal([draft.kind for draft in drafts]),
+                array_literal(chunk),
+            ],
+        )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
 def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     """Queue many SMS in the caller's transaction; return how many rows were new.
 
@@ -135,14 +174,39 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     now = clock.now()
     new_ids: list[int] = []
     keys = list(by_key)
-    chunks = [keys[start : start + QUEUE_CHUNK] for start in range(0, len(keys), QUEUE_CHUNK)]
+    postgresql = connections[OutboxMessage.objects.db].vendor == "postgresql"
+    size = QUEUE_CHUNK_POSTGRESQL if postgresql else QUEUE_CHUNK
+    chunks = [keys[start : start + size] for start in range(0, len(keys), size)]
     # Several chunks are written all or nothing; a single one needs no extra savepoint.
     with transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext():
         for chunk in chunks:
             new_ids.extend(_insert_new(chunk=chunk, by_key=by_key, now=now))
     if new_ids:
-        transaction.on_commit(lambda: outbox_dispatch(ids=new_ids), robust=True)
+        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
     return len(new_ids)
+
+
+def _dispatch_after_commit(ids: list[int]) -> None:
+    """Start sending: the batch tasks themselves, or one task that publishes them.
+
+    Up to ``DISPATCH_INLINE_BATCHES`` batches are published here; more (a bulk upload
+    of 100,000 drivers makes 1,000) are published by a worker, so the request that
+    queued them does not wait for a thousand broker round trips. A lost task changes
+    nothing: the sweep queues every row left pending.
+    """
+    if len(ids) <= DISPATCH_INLINE_BATCHES * max(1, settings.SMS_BATCH_SIZE):
+        outbox_dispatch(ids=ids)
+        return
+    from portal.sms.tasks import dispatch_outbox
+
+    try:
+        dispatch_outbox.apply_async(kwargs={"ids": ids}, retry=False)
+    except Exception as exc:  # broker down: the sweep will send these rows
+        logger.warning(
+            "SMS outbox: could not queue %d messages (%s); the sweep will send them",
+            len(ids),
+            exc,
+        )
 
 
 def outbox_dispatch(*, ids: Sequence[int], countdown: float | None = None) -> bool:

@@ -17,3 +17,9 @@ def sweep_outbox() -> dict:
     """Every minute (portal/schedule.py): rows of dead workers and lost tasks."""
     result = services.outbox_sweep()
     return {"reclaimed": result.reclaimed, "queued": result.queued, "sent_here": result.sent_here}
+
+
+@shared_task(name="portal.sms.tasks.dispatch_outbox", ignore_result=True)
+def dispatch_outbox(ids: list[int]) -> None:
+    """Publish the send tasks of a large queueing (see ``sms_queue_many``)."""
+    services.outbox_dispatch(ids=ids)
