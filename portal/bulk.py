@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from django.db import connections, models, transaction
 from psycopg.types.json import Jsonb
 
+from portal.lookups import array_literal
+
 
 def _default(field: models.Field):
     value = field.get_default()
@@ -105,3 +107,74 @@ def history_rows_insert(
         columns=names,
         rows=[(pk, *(row[i] for i in kept), *extra) for pk, row in zip(ids, rows, strict=True)],
     )
+
+
+def id_chunks(ids: Sequence[int], using: str = "default") -> list[tuple[str, list]]:
+    """``(condition, params)`` pairs that together select ``ids`` by primary key.
+
+    One ``= ANY(array)`` on PostgreSQL; ``IN`` lists of at most 500 ids elsewhere. The
+    condition is written against a column named ``id``.
+    """
+    if not ids:
+        return []
+    if connections[using].vendor == "postgresql":
+        return [("id = ANY(%s::bigint[])", [array_literal(ids)])]
+    return [
+        (
+            f"id IN ({', '.join(['%s'] * len(ids[start : start + 500]))})",
+            list(ids[start : start + 500]),
+        )
+        for start in range(0, len(ids), 500)
+    ]
+
+
+def history_rows_from_table(
+    model: type[models.Model],
+    *,
+    ids: Sequence[int],
+    history_type: str,
+    when,
+    by_id: int | None,
+    reason: str | None,
+    returning: bool = False,
+    using: str = "default",
+) -> list[tuple[int, int]]:
+    """django-simple-history rows for ``ids``, copied from their current rows.
+
+    One ``INSERT ... SELECT`` (per 500 ids off PostgreSQL): the values never travel to
+    Python and back. ``history_type`` is "+" for rows just created, "~" for rows just
+    changed. With ``returning``, gives (object id, history id) pairs.
+    """
+    history = model.history.model
+    quote = connections[using].ops.quote_name
+    table = model._meta.db_table
+    tracked = [
+        field.column
+        for field in history._meta.concrete_fields
+        if not field.attname.startswith("history_")
+    ]
+    names = [*tracked, "history_date", "history_type"]
+    values: list = [when, history_type]
+    attnames = {field.attname for field in history._meta.concrete_fields}
+    if "history_user_id" in attnames:
+        names.append("history_user_id")
+        values.append(by_id)
+    if "history_change_reason" in attnames:
+        names.append("history_change_reason")
+        values.append(reason)
+    select = ", ".join([*(quote(name) for name in tracked), *(["%s"] * len(values))])
+    target = ", ".join(quote(name) for name in names)
+    pairs: list[tuple[int, int]] = []
+    with connections[using].cursor() as cursor:
+        for condition, params in id_chunks(ids, using):
+            # Table and column names come from the models, every value is a parameter.
+            sql = (
+                f"INSERT INTO {quote(history._meta.db_table)} ({target}) "  # noqa: S608
+                f"SELECT {select} FROM {quote(table)} WHERE {condition}"
+            )
+            if returning:
+                sql += " RETURNING id, history_id"
+            cursor.execute(sql, [*values, *params])
+            if returning:
+                pairs.extend(cursor.fetchall())
+    return pairs

@@ -12,15 +12,14 @@ from collections.abc import Iterable, Sequence
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import transaction
-from django.db.models import OuterRef, Subquery
+from django.db import connection, transaction
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from accounts.models import RosterEntry, User
 from accounts.services.passwords import password_max_age, password_set
 from portal import clock
-from portal.bulk import history_rows_insert, rows_insert
+from portal.bulk import history_rows_from_table, id_chunks, rows_insert
 
 
 def first_login_url() -> str:
@@ -132,14 +131,8 @@ def accounts_preprovision_many(
         for _, _, phone, name, birth_date, qualification_no, driver_type in new_entries
     ]
     user_ids = rows_insert(User, columns=PREPROVISION_COLUMNS, rows=user_rows)
-    history_rows_insert(
-        User,
-        ids=user_ids,
-        columns=PREPROVISION_COLUMNS,
-        rows=user_rows,
-        when=now,
-        by_id=created_by_id,
-        reason=reason,
+    history_rows_from_table(
+        User, ids=user_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
     )
     for entry, user_id in zip(new_entries, user_ids, strict=True):
         existing[entry[2]] = user_id
@@ -151,37 +144,35 @@ def accounts_preprovision_many(
             result[entry[0]] = (existing[entry[2]], False)
 
     linked = [entry[0] for entry in unlinked]
-    history = RosterEntry.history.model
-    tracked = [
-        field.attname
-        for field in history._meta.concrete_fields
-        if not field.attname.startswith("history_")
-    ]
-    history_columns = [
-        *tracked,
-        "history_date",
-        "history_type",
-        "history_user_id",
-        "history_change_reason",
-    ]
+    roster = connection.ops.quote_name(RosterEntry._meta.db_table)
+    users = connection.ops.quote_name(User._meta.db_table)
+    with connection.cursor() as cursor:
+        for condition, params in id_chunks(linked):
+            # One joined UPDATE: each entry takes the account with its phone.
+            cursor.execute(
+                f"UPDATE {roster} SET user_id = u.id FROM {users} u "  # noqa: S608
+                f"WHERE u.phone = {roster}.phone AND {roster}.{condition}",
+                params,
+            )
     through = RosterEntry.services.through
     m2m_history = apps.get_model("accounts", "HistoricalRosterEntry_services")
     for chunk in _chunked(linked):
-        RosterEntry.objects.filter(pk__any=chunk).update(
-            user_id=Subquery(User.objects.filter(phone=OuterRef("phone")).values("pk")[:1])
+        services = list(
+            through.objects.filter(rosterentry__id__any=chunk).values_list(
+                "id", "rosterentry_id", "service_id"
+            )
         )
-        values = list(
-            RosterEntry.objects.filter(pk__any=chunk).order_by("pk").values_list(*tracked)
+        history_of = dict(
+            history_rows_from_table(
+                RosterEntry,
+                ids=chunk,
+                history_type="~",
+                when=now,
+                by_id=created_by_id,
+                reason=reason,
+                returning=bool(services),
+            )
         )
-        history_ids = rows_insert(
-            history,
-            columns=history_columns,
-            rows=[(*row, now, "~", created_by_id, reason) for row in values],
-        )
-        history_of = dict(zip((row[0] for row in values), history_ids, strict=True))
-        services = through.objects.filter(
-            rosterentry_id__in=RosterEntry.objects.filter(pk__any=chunk).values("pk")
-        ).values_list("id", "rosterentry_id", "service_id")
         rows_insert(
             m2m_history,
             columns=("id", "rosterentry_id", "service_id", "history_id"),

@@ -23,7 +23,7 @@ from courses.models import (
 )
 from courses.services import messages
 from portal import clock
-from portal.bulk import rows_insert
+from portal.bulk import history_rows_from_table, rows_insert
 from portal.sms.services import SmsDraft, sms_queue_many
 
 CHUNK = 20000
@@ -121,6 +121,14 @@ def enrollments_create(
                 )
                 for spec in specs
             ],
+        )
+        history_rows_from_table(
+            Enrollment,
+            ids=ids,
+            history_type="+",
+            when=now,
+            by_id=created_by_id,
+            reason=None,
         )
         drafts = []
         for spec, pk in zip(specs, ids, strict=True):

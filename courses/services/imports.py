@@ -28,7 +28,7 @@ from courses.services.enrollments import (
     open_attempt_pairs,
 )
 from portal import clock
-from portal.bulk import history_rows_insert, rows_insert
+from portal.bulk import history_rows_from_table, rows_insert
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -187,6 +187,7 @@ class _Row:
     start: dt.date | None = None
     company: str = ""
     qualification_no: str = ""
+    key: str = ""
     reasons: list[str] = dataclasses.field(default_factory=list)
 
 
@@ -223,15 +224,17 @@ def import_preview_rows(
     """The preview of rows already read (a file, or the single-enrollment form)."""
     today = clock.today()
     rows: list[_Row] = []
+    # A file repeats the same few dates (deadline, start, birth years): each is parsed once.
+    dates: dict[object, dt.date | None] = {}
     try:
         for line, raw in enumerate(table, start=2):
-            if not any(_text(cell) for cell in raw if cell is not None):
+            if not any(cell.strip() if type(cell) is str else _text(cell) for cell in raw):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ImportFileError(
                     f"한 번에 {MAX_ROWS:,}줄까지 올릴 수 있습니다. 나누어 주세요."
                 )
-            rows.append(_row_check(raw, columns, line, today))
+            rows.append(_row_check(raw, columns, line, today, dates))
     except csv.Error as exc:
         raise ImportFileError(f"CSV 파일을 읽을 수 없습니다: {exc}") from exc
     if not rows:
@@ -252,12 +255,7 @@ def import_preview_rows(
             row.start.isoformat(),
             companies.get(row.company),
             row.qualification_no,
-            row_key(
-                phone=row.phone,
-                course_code=row.course_code,
-                deadline=row.deadline,
-                window_start=row.start,
-            ),
+            row.key,
         ]
         for row in valid
     ]
@@ -283,7 +281,23 @@ def import_preview_rows(
     )
 
 
-def _row_check(raw: list[object], columns: dict[str, int], line: int, today: dt.date) -> _Row:
+def _date(value: object, dates: dict[object, dt.date | None]) -> dt.date | None:
+    try:
+        return dates[value]
+    except KeyError:
+        parsed = dates[value] = parse_date(value)
+        return parsed
+    except TypeError:  # a value that cannot be a key
+        return parse_date(value)
+
+
+def _row_check(
+    raw: list[object],
+    columns: dict[str, int],
+    line: int,
+    today: dt.date,
+    dates: dict[object, dt.date | None],
+) -> _Row:
     row = _Row(
         line=line,
         raw_phone=_text(_cell(raw, columns, "phone"))[:30],
@@ -303,18 +317,18 @@ def _row_check(raw: list[object], columns: dict[str, int], line: int, today: dt.
         row.reasons.append("휴대폰 번호가 올바르지 않습니다(010으로 시작하는 11자리).")
     if not row.name:
         row.reasons.append("이름이 비어 있습니다.")
-    row.birth = parse_date(_cell(raw, columns, "birth_date"))
+    row.birth = _date(_cell(raw, columns, "birth_date"), dates)
     if row.birth is None or not (dt.date(1900, 1, 1) <= row.birth <= today):
         row.reasons.append("생년월일을 2000-01-31 형식으로 적어 주세요.")
     if not row.course_code:
         row.reasons.append("과정코드가 비어 있습니다.")
-    row.deadline = parse_date(_cell(raw, columns, "deadline"))
+    row.deadline = _date(_cell(raw, columns, "deadline"), dates)
     if row.deadline is None:
         row.reasons.append("수강기한을 2026-03-31 형식으로 적어 주세요.")
     elif row.deadline < today:
         row.reasons.append("수강기한이 이미 지났습니다.")
     start_cell = _cell(raw, columns, "window_start")
-    row.start = parse_date(start_cell) if _text(start_cell) else today
+    row.start = _date(start_cell, dates) if _text(start_cell) else today
     if row.start is None:
         row.reasons.append("수강시작일을 2026-03-01 형식으로 적거나 비워 두세요.")
     elif row.deadline is not None and row.start > row.deadline:
@@ -373,13 +387,13 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
         if user_id is not None and (user_id, course_ids[row.course_code]) in open_pairs:
             row.reasons.append("이 과정을 이미 수강 중입니다(열린 수강이 있습니다).")
             continue
-        key = row_key(
+        row.key = row_key(
             phone=row.phone,
             course_code=row.course_code,
             deadline=row.deadline,
             window_start=row.start,
         )
-        keys[key] = row
+        keys[row.key] = row
     all_keys = list(keys)
     for chunk in _chunked(all_keys):
         for key in Enrollment.objects.filter(import_key__any=chunk).values_list(
@@ -550,14 +564,8 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
         for phone in new_phones
     ]
     roster_ids = rows_insert(RosterEntry, columns=ROSTER_COLUMNS, rows=roster_rows)
-    history_rows_insert(
-        RosterEntry,
-        ids=roster_ids,
-        columns=ROSTER_COLUMNS,
-        rows=roster_rows,
-        when=now,
-        by_id=by_id,
-        reason=HISTORY_REASON,
+    history_rows_from_table(
+        RosterEntry, ids=roster_ids, history_type="+", when=now, by_id=by_id, reason=HISTORY_REASON
     )
     entry_of.update(zip(new_phones, roster_ids, strict=True))
     made = accounts_preprovision_many(
