@@ -17,7 +17,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Q, Subquery
+from django.db.models import Exists, F, OuterRef, Q, Subquery
 
 from membership.calendar import period_end, period_start
 from membership.models import (
@@ -107,8 +107,9 @@ def _dormancy(*, now: dt.datetime, scope: Collection[int] | None = None) -> int:
         .select_for_update(of=("self",))
         # A join is activity: a subscription joined after the cutoff cannot be dormant.
         .filter(status__in=[Status.ACTIVE, Status.PAST_DUE], joined_at__lte=cutoff)
-        .annotate(last=_last_activity())
-        .filter(Q(last__lte=cutoff) | Q(last__isnull=True))
+        # No activity after the cutoff (one anti-join, not a latest-activity lookup per row).
+        .filter(~Exists(Usage.objects.filter(user_id=OuterRef("user_id"), at__gt=cutoff)))
+        .order_by("id")
         .values_list("id", "status")
     )
     active = [sid for sid, status in rows if status == Status.ACTIVE]

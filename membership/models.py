@@ -212,9 +212,15 @@ class SubscriptionEvent(AppendOnlyModel):
 class Period(AppendOnlyModel):
     """A billed period (paid or not: its attempts say which)."""
 
-    # indexed by the UNIQUE (subscription, seq) constraint
+    # Indexed by the UNIQUE (subscription, seq) constraint. On PostgreSQL the reference
+    # is checked once per INSERT statement (migration 0007), like the other hot ledger
+    # references marked db_constraint=False below.
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, related_name="periods", db_index=False
+        Subscription,
+        on_delete=models.PROTECT,
+        related_name="periods",
+        db_index=False,
+        db_constraint=False,
     )
     seq = models.PositiveIntegerField("회차")
     start = models.DateField("시작일")
@@ -243,14 +249,26 @@ class ChargeAttempt(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="membership_attempts",
         db_index=False,
+        db_constraint=False,
     )
     subscription = models.ForeignKey(
-        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
+        Subscription,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        db_constraint=False,
     )
     period = models.ForeignKey(
-        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
+        Period,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="attempts",
+        db_constraint=False,
     )
-    idempotency_key = models.CharField("중복 방지 키", max_length=120, unique=True)
+    # UNIQUE through Meta.constraints (no second, pattern-matching index).
+    idempotency_key = models.CharField("중복 방지 키", max_length=120)
     at = models.DateTimeField("시각")
     type = models.CharField("유형", max_length=10, choices=AttemptType.choices)
     method = models.CharField("결제수단", max_length=20, choices=Method.choices)
@@ -264,6 +282,7 @@ class ChargeAttempt(AppendOnlyModel):
         verbose_name_plural = "결제 시도"
         ordering = ["at", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="membership_attempt_key_once"),
             models.UniqueConstraint(
                 fields=["period"],
                 condition=Q(result="approved"),
@@ -401,7 +420,8 @@ class Rating(AppendOnlyModel):
 class JournalTransaction(AppendOnlyModel):
     """A balanced movement of money or points: its entries sum to zero."""
 
-    idempotency_key = models.CharField("중복 방지 키", max_length=120, unique=True)
+    # UNIQUE through Meta.constraints (no second, pattern-matching index).
+    idempotency_key = models.CharField("중복 방지 키", max_length=120)
     kind = models.CharField("종류", max_length=12, choices=TxnKind.choices)
     at = models.DateTimeField("시각")
     # Balances are read from the entries (user, account); no index of its own here.
@@ -410,9 +430,15 @@ class JournalTransaction(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="membership_journal",
         db_index=False,
+        db_constraint=False,
     )
     charge = models.ForeignKey(
-        ChargeAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="journal"
+        ChargeAttempt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="journal",
+        db_constraint=False,
     )
     # Mostly empty: indexed (and unique) only where set, see Meta.
     refund = models.ForeignKey(
@@ -438,6 +464,7 @@ class JournalTransaction(AppendOnlyModel):
         verbose_name_plural = "분개"
         ordering = ["at", "id"]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="membership_txn_key_once"),
             models.UniqueConstraint(
                 fields=["refund"],
                 condition=Q(refund__isnull=False),
@@ -458,8 +485,9 @@ class JournalTransaction(AppendOnlyModel):
 
 class JournalEntry(AppendOnlyModel):
     # On PostgreSQL the journal trigger checks, once per INSERT statement, that every
-    # transaction the statement touches exists and sums to zero (migration 0005), in
-    # place of a row-by-row foreign-key check; transactions can never be deleted.
+    # transaction the statement touches exists and that the statement's entries sum to
+    # zero per transaction (migrations 0005, 0007), in place of a row-by-row foreign-key
+    # check; transactions can never be deleted.
     transaction = models.ForeignKey(
         JournalTransaction,
         on_delete=models.PROTECT,

@@ -2,7 +2,7 @@
 Django (model, queryset) and, on PostgreSQL, by triggers."""
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Sum
 
 from membership.models import (
@@ -141,3 +141,64 @@ def test_postgres_refuses_an_entry_of_a_missing_transaction(charged):
             "VALUES (987654321, 'partner_points', %s, 5), (987654321, 'promotion', %s, -5)",
             [charged.user_id, charged.user_id],
         )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("period_id", 987654321), ("subscription_id", 987654321), ("user_id", 987654321)],
+)
+def test_postgres_refuses_an_attempt_referencing_a_missing_row(charged, column, value):
+    """The hot ledger references are checked once per INSERT statement, like a foreign key."""
+    values = {
+        "user_id": charged.user_id,
+        "subscription_id": charged.subscription_id,
+        "period_id": charged.period_id,
+        column: value,
+    }
+    with (
+        pytest.raises(IntegrityError, match=f"{column}={value} is not present"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO membership_chargeattempt (user_id, subscription_id, period_id, "
+            "idempotency_key, at, type, method, amount, result, reason, gateway_ref) "
+            "VALUES (%s, %s, %s, 'k', now(), 'retry', 'phone', 1, 'declined', "
+            "'gateway_declined', '')",
+            [values["user_id"], values["subscription_id"], values["period_id"]],
+        )
+
+
+@pytest.mark.postgres
+def test_postgres_refuses_a_journal_transaction_of_a_missing_charge(charged):
+    with (
+        pytest.raises(IntegrityError, match="charge_id=987654321 is not present"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "INSERT INTO membership_journaltransaction (idempotency_key, kind, at, user_id, "
+            "charge_id, memo) VALUES ('k', 'charge', now(), %s, 987654321, '')",
+            [charged.user_id],
+        )
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "DELETE FROM membership_subscription WHERE id = %(subscription)s",
+        "DELETE FROM accounts_user WHERE id = %(user)s",
+        "UPDATE membership_subscription SET id = 987654321 WHERE id = %(subscription)s",
+    ],
+)
+def test_postgres_refuses_removing_a_row_the_ledger_references(charged, sql):
+    with (
+        pytest.raises(IntegrityError, match="still referenced"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # Refused at the end of the statement (the other foreign keys would only
+        # refuse at commit).
+        cursor.execute(sql, {"user": charged.user_id, "subscription": charged.subscription_id})
