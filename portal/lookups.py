@@ -44,7 +44,9 @@ class AnyOf(Lookup):
     prepare_rhs = False
 
     def get_prep_lookup(self):
-        return [self.lhs.output_field.get_prep_value(value) for value in self.rhs]
+        prepare = self.lhs.output_field.get_prep_value
+        # Plain strings and integers (phones, keys, ids) are already what the column takes.
+        return [value if type(value) in (str, int) else prepare(value) for value in self.rhs]
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)

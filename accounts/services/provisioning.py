@@ -70,6 +70,81 @@ def _request_user_id() -> int | None:
     return user.pk
 
 
+def _accounts_insert(
+    drivers: Sequence[tuple], *, now: dt.datetime, created_by_id: int | None, reason: str | None
+) -> list[int]:
+    """New pre-provisioned accounts, with their "+" history rows; their ids in order.
+
+    ``drivers`` are (phone, name, birth date, qualification number, driver type). The
+    account's username is the phone; it has no usable password and ``provisioned_at``
+    set (accounts.md, "Pre-provisioned accounts").
+    """
+    user_rows = [
+        (
+            phone,
+            phone,
+            name,
+            birth_date,
+            qualification_no,
+            driver_type,
+            # Django's unusable-password form ("!" + random): the first login sets one.
+            UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
+            now,
+            now,
+        )
+        for phone, name, birth_date, qualification_no, driver_type in drivers
+    ]
+    user_ids = rows_insert(User, columns=PREPROVISION_COLUMNS, rows=user_rows)
+    history_rows_from_table(
+        User, ids=user_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
+    )
+    return user_ids
+
+
+# A new roster entry's values, in this order, for ``roster_entries_preprovision_new``.
+NEW_ENTRY_COLUMNS = (
+    "phone",
+    "name",
+    "birth_date",
+    "qualification_no",
+    "driver_type",
+    "transport_company_id",
+)
+
+
+@transaction.atomic
+def roster_entries_preprovision_new(
+    *,
+    entries: Sequence[tuple],
+    created_by_id: int | None = None,
+    reason: str | None = None,
+) -> dict[str, tuple[int, int]]:
+    """Roster entries for drivers on neither the roster nor the accounts, with accounts.
+
+    accounts.md, "Pre-provisioned accounts": each driver (values for
+    ``NEW_ENTRY_COLUMNS``) gets the account ``accounts_preprovision_many`` would make
+    from the entry, and the entry is written already linked to it: the state that
+    adding the entry and then pre-provisioning it leaves, in one "+" history row per
+    entry instead of a "+" and a "~". Returns phone → (roster entry id, user id). A
+    phone that meanwhile got an entry or an account fails the whole transaction
+    (unique phone), so nothing is half-written.
+    """
+    now = clock.now()
+    user_ids = _accounts_insert(
+        [entry[:5] for entry in entries], now=now, created_by_id=created_by_id, reason=reason
+    )
+    columns = (*NEW_ENTRY_COLUMNS, "user_id", "created_at", "updated_at")
+    rows = [(*entry, user_id, now, now) for entry, user_id in zip(entries, user_ids, strict=True)]
+    entry_ids = rows_insert(RosterEntry, columns=columns, rows=rows)
+    history_rows_from_table(
+        RosterEntry, ids=entry_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
+    )
+    return {
+        entry[0]: (entry_id, user_id)
+        for entry, entry_id, user_id in zip(entries, entry_ids, user_ids, strict=True)
+    }
+
+
 @transaction.atomic
 def accounts_preprovision_many(
     *,
@@ -115,24 +190,8 @@ def accounts_preprovision_many(
 
     now = clock.now()
     new_entries = [entry for entry in unlinked if entry[2] not in existing]
-    user_rows = [
-        (
-            phone,
-            phone,
-            name,
-            birth_date,
-            qualification_no,
-            driver_type,
-            # Django's unusable-password form ("!" + random): the first login sets one.
-            UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
-            now,
-            now,
-        )
-        for _, _, phone, name, birth_date, qualification_no, driver_type in new_entries
-    ]
-    user_ids = rows_insert(User, columns=PREPROVISION_COLUMNS, rows=user_rows)
-    history_rows_from_table(
-        User, ids=user_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
+    user_ids = _accounts_insert(
+        [entry[2:] for entry in new_entries], now=now, created_by_id=created_by_id, reason=reason
     )
     for entry, user_id in zip(new_entries, user_ids, strict=True):
         existing[entry[2]] = user_id

@@ -28,7 +28,6 @@ from courses.services.enrollments import (
     open_attempt_pairs,
 )
 from portal import clock
-from portal.bulk import history_rows_from_table, rows_insert
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -515,30 +514,23 @@ def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:
     return found
 
 
-ROSTER_COLUMNS = (
-    "phone",
-    "name",
-    "birth_date",
-    "transport_company_id",
-    "qualification_no",
-    "driver_type",
-    "created_at",
-    "updated_at",
-)
 HISTORY_REASON = "필수 교육 일괄 등록"
 
 
 def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *, by_id: int) -> int:
     """Roster entries and pre-provisioned accounts for drivers without an account.
 
-    accounts.md, "Pre-provisioned accounts": a driver not on the roster gets a roster
-    entry from the row (set-based, ``COPY`` on PostgreSQL, with its history row); the
-    accounts themselves are made and linked by ``accounts_preprovision_many``.
-    Returns how many accounts were created and adds them to ``users``.
+    accounts.md, "Pre-provisioned accounts": a driver on the roster gets the account
+    ``accounts_preprovision_many`` makes from the entry; a driver not on the roster gets
+    a roster entry from the row, written with its new account by
+    ``roster_entries_preprovision_new`` (set-based, ``COPY`` on PostgreSQL, with history
+    rows). Returns how many accounts were created and adds them to ``users``.
     """
-    from accounts.services import accounts_preprovision_many
+    from accounts.services.provisioning import (
+        accounts_preprovision_many,
+        roster_entries_preprovision_new,
+    )
 
-    now = clock.now()
     wanted: dict[str, list] = {}
     for row in rows:
         if row[R_PHONE] not in users:
@@ -549,25 +541,26 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     entry_of: dict[str, int] = {}
     for chunk in _chunked(phones):
         entry_of.update(RosterEntry.objects.filter(phone__any=chunk).values_list("phone", "pk"))
-    new_phones = [phone for phone in phones if phone not in entry_of]
-    roster_rows = [
-        (
-            phone,
-            wanted[phone][R_NAME],
-            dt.date.fromisoformat(wanted[phone][R_BIRTH]),
-            wanted[phone][R_COMPANY],
-            wanted[phone][R_QUAL],
-            "",
-            now,
-            now,
-        )
-        for phone in new_phones
-    ]
-    roster_ids = rows_insert(RosterEntry, columns=ROSTER_COLUMNS, rows=roster_rows)
-    history_rows_from_table(
-        RosterEntry, ids=roster_ids, history_type="+", when=now, by_id=by_id, reason=HISTORY_REASON
+    made_new = roster_entries_preprovision_new(
+        entries=[
+            (
+                phone,
+                wanted[phone][R_NAME],
+                dt.date.fromisoformat(wanted[phone][R_BIRTH]),
+                wanted[phone][R_QUAL],
+                "",
+                wanted[phone][R_COMPANY],
+            )
+            for phone in phones
+            if phone not in entry_of
+        ],
+        created_by_id=by_id,
+        reason=HISTORY_REASON,
     )
-    entry_of.update(zip(new_phones, roster_ids, strict=True))
+    for phone, (_, user_id) in made_new.items():
+        users[phone] = (user_id, True)
+    if not entry_of:
+        return len(made_new)
     made = accounts_preprovision_many(
         roster_entry_ids=list(entry_of.values()), created_by_id=by_id, reason=HISTORY_REASON
     )
@@ -579,4 +572,4 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     for phone, entry_id in entry_of.items():
         user_id = made[entry_id][0]
         users[phone] = (user_id, needs_first_login[user_id])
-    return len(made) - len(kept)
+    return len(made_new) + len(made) - len(kept)

@@ -127,6 +127,43 @@ def test_confirm_creates_accounts_attempts_and_the_right_sms(world):
     assert world["course"].title in member.body
 
 
+def test_confirm_keeps_the_history_of_what_it_wrote(world):
+    data = csv_bytes(
+        "01011110001,홍길동,1975-01-02,BLUE-INTRO,2026-03-20,,한빛운수,A-1",
+        "01077770000,최명단,1980-05-05,BLUE-INTRO,2026-03-21,,,",
+    )
+    staff = world["staff"]
+    batch = confirm(preview(data, staff), staff)
+    new_user = User.objects.get(phone="01011110001")
+    listed_user = User.objects.get(phone="01077770000")
+    reason = "필수 교육 일괄 등록"
+    for user in (new_user, listed_user):
+        (made,) = user.history.all()
+        assert (made.history_type, made.history_user, made.history_change_reason) == (
+            "+",
+            staff,
+            reason,
+        )
+        assert made.name == user.name and made.provisioned_at == user.provisioned_at
+    # A driver new to the roster: the entry is written already linked to the new account.
+    (added,) = RosterEntry.objects.get(phone="01011110001").history.all()
+    assert (added.history_type, added.user_id, added.qualification_no) == ("+", new_user.pk, "A-1")
+    # A driver already on the roster: the entry is linked to the new account ("~").
+    linked = RosterEntry.objects.get(phone="01077770000").history.order_by("history_id").last()
+    assert (linked.history_type, linked.user_id, linked.history_user) == (
+        "~",
+        listed_user.pk,
+        staff,
+    )
+    for enrollment in Enrollment.objects.filter(import_batch=batch):
+        (created,) = enrollment.history.all()
+        assert (created.history_type, created.history_user, created.deadline) == (
+            "+",
+            staff,
+            enrollment.deadline,
+        )
+
+
 def test_reuploading_the_same_file_creates_nothing_twice(world):
     data = csv_bytes(
         "010-1111-0001,홍길동,1975-01-02,BLUE-INTRO,2026-03-20,,,",

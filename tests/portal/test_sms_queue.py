@@ -149,3 +149,30 @@ def test_a_key_the_outbox_cannot_hold_is_a_programming_error(key):
     with pytest.raises(ValueError, match="idempotency_key"):
         sms_queue(to="01012345678", body="x", kind="code", idempotency_key=key)
     assert not OutboxMessage.objects.exists()
+
+
+def test_a_large_queueing_hands_the_publishing_to_a_worker(
+    django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    from portal.sms import services, tasks
+
+    settings.SMS_BATCH_SIZE = 2
+    handed = []
+    real = tasks.dispatch_outbox.apply_async
+    monkeypatch.setattr(
+        tasks.dispatch_outbox,
+        "apply_async",
+        lambda **kwargs: handed.append(kwargs["kwargs"]["ids"]) or real(**kwargs),
+    )
+    size = services.DISPATCH_INLINE_BATCHES * 2
+    few = [SmsDraft("01012340000", "알림", "notice", f"few-{i}") for i in range(size)]
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_queue_many(drafts=few)
+    assert handed == []
+    many = [SmsDraft("01012340000", "알림", "notice", f"many-{i}") for i in range(size + 1)]
+    with django_capture_on_commit_callbacks(execute=True):
+        sms_queue_many(drafts=many)
+    assert len(handed) == 1 and len(handed[0]) == size + 1
+    # The worker published the batches, which were sent (tasks run in this process here).
+    assert len(locmem.outbox) == 2 * size + 1
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
