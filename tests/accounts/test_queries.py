@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.accounts.conftest import PASSWORD
+from tests.support.sessions import session_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -35,15 +36,15 @@ def test_login_post(client, partner, django_assert_max_num_queries):
 
 
 def test_home_page_for_a_partner(confirmed, django_assert_num_queries):
-    # 1. session  2. user
-    with django_assert_num_queries(2):
+    # 1. session (none when cached)  2. user
+    with django_assert_num_queries(session_queries() + 1):
         assert confirmed.get(reverse("home")).status_code == 200
 
 
 def test_member_info_page(confirmed, django_assert_num_queries, services):
-    # 1. session  2. user  3. roster entry with company, office and HQ
+    # 1. session (none when cached)  2. user  3. roster entry with company, office and HQ
     # 4. service catalogue  5. the partner's services  6. pending access requests
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(session_queries() + 5):
         page = confirmed.get(reverse("accounts:member_info"))
     assert page.status_code == 200
     assert "정회원" in page.content.decode()
