@@ -6,7 +6,10 @@ attempts (courses.md, "A partner never sees another partner's enrollments").
 
 import dataclasses
 import datetime as dt
+import functools
+import json
 
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Count,
@@ -30,6 +33,7 @@ from courses.models import (
     Lesson,
     LessonProgress,
 )
+from courses.rows import Columns
 from portal import clock
 
 
@@ -71,6 +75,123 @@ def partner_enrollments(*, user_id: int) -> list[Enrollment]:
         )
         .order_by("deadline", "-attempt", "pk")
     )
+
+
+@dataclasses.dataclass
+class OpenCourse:
+    pk: int
+    title: str
+    description: str
+    service_name: str
+    enroll_url: str = ""
+
+
+@dataclasses.dataclass
+class Dashboard:
+    user: object | None  # accounts.models.User; None when the id names no user
+    enrollments: list[Enrollment]
+    open_courses: list[OpenCourse]
+
+
+@dataclasses.dataclass(frozen=True)
+class _DashboardQuery:
+    users: Columns
+    enrollments: Columns
+    courses: Columns
+    sql: str
+
+
+@functools.cache
+def _dashboard_query(vendor: str) -> _DashboardQuery:
+    from accounts.models import RosterEntry, Service, User
+
+    users = Columns(User, "u")
+    enrollments = Columns(Enrollment, "e")
+    courses = Columns(Course, "c", ("id", "code", "title", "kind"))
+    quote = connection.ops.quote_name
+    lesson = quote(Lesson._meta.db_table)
+    progress = quote(LessonProgress._meta.db_table)
+    enrollment = quote(Enrollment._meta.db_table)
+    course = quote(Course._meta.db_table)
+    through = quote(RosterEntry.services.through._meta.db_table)
+    # Open courses of the partner's services not taken yet (as partner_open_courses),
+    # as one JSON array of [id, title, description, service name].
+    fields = "o.id, o.title, o.description, s.name"
+    aggregate = (
+        f"json_agg(json_build_array({fields}))"
+        if vendor == "postgresql"
+        else f"json_group_array(json_array({fields}))"
+    )
+    statuses = ", ".join(["%s"] * (len(OPEN_STATUSES) + 1))
+    open_courses = (
+        f"SELECT {aggregate} FROM {course} o "  # noqa: S608 (names from the models)
+        f"JOIN {quote(Service._meta.db_table)} s ON s.id = o.service_id "
+        "WHERE o.kind = %s AND o.is_active = %s AND o.service_id IN ("
+        f"SELECT rs.service_id FROM {through} rs "
+        f"JOIN {quote(RosterEntry._meta.db_table)} r ON r.id = rs.rosterentry_id "
+        "WHERE r.user_id = %s) "
+        f"AND NOT EXISTS (SELECT 1 FROM {enrollment} t WHERE t.user_id = %s "
+        f"AND t.course_id = o.id AND t.status IN ({statuses}))"
+    )
+    # The user's row joined to each of their attempts (with the course, its lesson count
+    # and the first lesson not yet done); one row with empty attempt columns when there
+    # is no attempt.
+    sql = (
+        f"SELECT {users.sql()}, {enrollments.sql()}, {courses.sql()}, "  # noqa: S608 (names from the models)
+        f"(SELECT COUNT(*) FROM {lesson} l WHERE l.course_id = e.course_id), "
+        f"(SELECT MIN(l.position) FROM {lesson} l WHERE l.course_id = e.course_id "
+        f"AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.enrollment_id = e.id "
+        "AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)), "
+        f"({open_courses}) "
+        f"FROM {quote(User._meta.db_table)} u "
+        f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
+        f"LEFT JOIN {course} c ON c.id = e.course_id "
+        "WHERE u.id = %s ORDER BY e.deadline, e.attempt DESC, e.id"
+    )
+    return _DashboardQuery(users, enrollments, courses, sql)
+
+
+def partner_dashboard(*, user_id: int) -> Dashboard:
+    """The partner's user row, attempts and open courses in one query, whatever the
+    number of attempts and lessons.
+
+    Attempts come as from :func:`partner_enrollments` (lesson count and resume point
+    included), open courses as from :func:`partner_open_courses`; ``user`` is None
+    when no user has this id.
+    """
+    query = _dashboard_query(connection.vendor)
+    users, columns, courses = query.users, query.enrollments, query.courses
+    params = [
+        CourseKind.OPEN.value,
+        True,
+        user_id,
+        user_id,
+        *(status.value for status in OPEN_STATUSES),
+        EnrollmentStatus.COMPLETED.value,
+        user_id,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(query.sql, params)
+        rows = cursor.fetchall()
+    if not rows:
+        return Dashboard(user=None, enrollments=[], open_courses=[])
+    user = users.instance(rows[0])
+    enrollments = []
+    for row in rows:
+        if row[len(users)] is None:
+            continue  # no attempt: the user's row alone
+        enrollment = columns.instance(row, len(users))
+        enrollment.course = courses.instance(row, len(users) + len(columns))
+        enrollment.lesson_count = row[-3] or 0
+        enrollment.next_position = row[-2]
+        enrollments.append(enrollment)
+    found = rows[0][-1] or []
+    if isinstance(found, str):
+        found = json.loads(found)
+    open_courses = sorted(
+        (OpenCourse(*item) for item in found), key=lambda course: (course.title, course.pk)
+    )
+    return Dashboard(user=user, enrollments=enrollments, open_courses=open_courses)
 
 
 def partner_open_courses(*, user_id: int) -> list[Course]:

@@ -9,21 +9,25 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from courses import selectors
+from courses import partner_session, selectors
 from courses.intervals import intervals_parse
 from courses.models import CourseKind, Enrollment, EnrollmentStatus, Lesson, LessonProgress
 from courses.services.enrollments import NotAllowed, enrollment_self_enroll
 from courses.services.progress import (
+    NotLoggedIn,
     ProgressRefused,
     lesson_open,
     text_lesson_confirm,
     video_progress_report,
 )
+from portal import clock
 
 
 def _own(request: HttpRequest, enrollment_id: int) -> Enrollment:
@@ -33,24 +37,54 @@ def _own(request: HttpRequest, enrollment_id: int) -> Enrollment:
         raise Http404 from None
 
 
+def _route(name: str, count: int):
+    """``reverse(name, args=...)`` for integer arguments, resolved once per call of a page.
+
+    The page lists many attempts: the route is reversed once with stand-in numbers and
+    each URL is then filled in with ``str.format``.
+    """
+    stand_ins = [str(987654321000 + index) for index in range(count)]
+    pattern = reverse(name, args=stand_ins).replace("{", "{{").replace("}", "}}")
+    for index, stand_in in enumerate(stand_ins):
+        pattern = pattern.replace(stand_in, f"{{{index}}}")
+    return pattern.format
+
+
 @require_safe
-@login_required
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
-    enrollments = selectors.partner_enrollments(user_id=request.user.pk)
+    # The user's row comes with the attempts (see courses.partner_session).
+    user_id = partner_session.claimed_user_id(request)
+    data = selectors.partner_dashboard(user_id=user_id) if user_id is not None else None
+    if data is None or not partner_session.accept(request, data.user):
+        return redirect_to_login(request.get_full_path())
+    enrollments = data.enrollments
+    lesson_url = _route("courses:lesson", 2)
+    detail_url = _route("courses:enrollment", 1)
+    certificate_url = _route("courses:certificate", 1)
+    today = clock.today()
+    for enrollment in enrollments:
+        enrollment.detail_url = detail_url(enrollment.pk)
+        enrollment.certificate_url = certificate_url(enrollment.pk)
+        enrollment.resume_url = (
+            lesson_url(enrollment.pk, enrollment.next_position) if enrollment.next_position else ""
+        )
     current = [e for e in enrollments if e.is_open]
     for enrollment in current:
-        enrollment.days_left = selectors.days_left(deadline=enrollment.deadline)
+        enrollment.days_left = (enrollment.deadline - today).days
         enrollment.percent = (
             int(100 * enrollment.lessons_completed / enrollment.lesson_count)
             if enrollment.lesson_count
             else 0
         )
+    enroll_url = _route("courses:self_enroll", 1)
+    for course in data.open_courses:
+        course.enroll_url = enroll_url(course.pk)
     context = {
         "current": current,
         "completed": [e for e in enrollments if e.status == EnrollmentStatus.COMPLETED],
         "expired": [e for e in enrollments if e.status == EnrollmentStatus.EXPIRED],
-        "open_courses": selectors.partner_open_courses(user_id=request.user.pk),
+        "open_courses": data.open_courses,
     }
     return render(request, "courses/dashboard.html", context)
 
@@ -163,8 +197,11 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
     """The player's report: ``s`` = watched intervals ``"a-b,c-d"``, ``pos`` = position.
 
     A logged-out player gets 403 (not a redirect to the login page it cannot follow).
+    The partner's user row is read with the progress row and checked as Django checks
+    a session (see courses.partner_session).
     """
-    if not request.user.is_authenticated:
+    user_id = partner_session.claimed_user_id(request)
+    if user_id is None:
         return JsonResponse({"error": "login"}, status=403)
     try:
         intervals = intervals_parse(request.POST.get("s", ""))
@@ -175,13 +212,18 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
         return JsonResponse({"error": "bad report"}, status=400)
     try:
         state = video_progress_report(
-            user_id=request.user.pk,
+            user_id=user_id,
             enrollment_id=enrollment_id,
             lesson_id=lesson_id,
             intervals=intervals,
             position=position,
+            accept_user=lambda user: partner_session.accept(request, user),
         )
+    except NotLoggedIn:
+        return JsonResponse({"error": "login"}, status=403)
     except LessonProgress.DoesNotExist:
+        if not request.user.is_authenticated:
+            return JsonResponse({"error": "login"}, status=403)
         return JsonResponse({"error": "not found"}, status=404)
     except ProgressRefused:
         return JsonResponse({"error": "closed"}, status=409)

@@ -3,12 +3,17 @@
 courses.md, "Courses and lessons" and "Completion and clearing to drive".
 """
 
+from __future__ import annotations
+
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
@@ -19,7 +24,11 @@ from courses.models import (
     LessonKind,
     LessonProgress,
 )
+from courses.rows import Columns
 from portal import clock
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class ProgressRefused(Exception):
@@ -68,8 +77,95 @@ def lesson_open(*, enrollment: Enrollment, lesson: Lesson) -> LessonProgress | N
     return progress
 
 
+class NotLoggedIn(Exception):
+    """The session does not stand for the attempt's partner any more: nothing written."""
+
+
+@dataclasses.dataclass(frozen=True)
+class _ReportQuery:
+    progress: Columns
+    enrollment: Columns
+    lesson: Columns
+    user: Columns
+    read_sql: str
+    write_sql: str
+
+
+@functools.cache
+def _report_query(vendor: str) -> _ReportQuery:
+    from accounts.models import User
+
+    progress = Columns(
+        LessonProgress, "p", ("id", "watched", "watched_seconds", "completed_at", "updated_at")
+    )
+    enrollment = Columns(Enrollment, "e", ("status", "deadline"))
+    lesson = Columns(Lesson, "l", ("duration_seconds",))
+    user = Columns(User, "u", ("id", "password", "is_active"))
+    quote = connection.ops.quote_name
+    table = quote(LessonProgress._meta.db_table)
+    read_sql = (
+        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()} "  # noqa: S608 (names from the models)
+        f"FROM {table} p "
+        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
+        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
+        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
+        "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
+    )
+    write_sql = (
+        f"UPDATE {table} SET watched = %s, watched_seconds = %s, position_seconds = %s, "  # noqa: S608 (names from the models)
+        "updated_at = %s, completed_at = %s WHERE id = %s AND updated_at = %s"
+    )
+    if vendor == "postgresql":
+        # The report's own transaction commits without waiting for the disk flush: a
+        # report lost in a server crash is sent again by the player (reports are
+        # idempotent), and the attempt's completion is committed by a transaction of its
+        # own, which waits.
+        write_sql += " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
+    return _ReportQuery(progress, enrollment, lesson, user, read_sql, write_sql)
+
+
+def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
+    """The row, its attempt's status and deadline, the lesson's duration, the partner."""
+    sql = query.read_sql
+    if locked and connection.features.has_select_for_update_of:
+        sql += " FOR UPDATE OF p"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        raise LessonProgress.DoesNotExist
+    progress = query.progress.instance(row)
+    start = len(query.progress)
+    enrollment = dict(
+        zip(query.enrollment.attnames, query.enrollment.values(row, start), strict=True)
+    )
+    status, deadline = enrollment["status"], enrollment["deadline"]
+    start += len(query.enrollment)
+    (duration,) = query.lesson.values(row, start)
+    user = query.user.instance(row, start + len(query.lesson))
+    return progress, status, deadline, duration, user
+
+
+def _progress_write(query: _ReportQuery, progress: LessonProgress, **values) -> bool:
+    """Store ``values`` unless the row was written since it was read (another tab)."""
+    meta = LessonProgress._meta
+    names = ("watched", "watched_seconds", "position_seconds", "updated_at", "completed_at")
+    params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
+    updated_at = meta.get_field("updated_at")
+    params += [progress.pk, updated_at.get_db_prep_value(progress.updated_at, connection)]
+    with connection.cursor() as cursor:
+        cursor.execute(query.write_sql, params)
+        return cursor.rowcount == 1
+
+
 def video_progress_report(
-    *, user_id: int, enrollment_id: int, lesson_id: int, intervals: list[Interval], position: float
+    *,
+    user_id: int,
+    enrollment_id: int,
+    lesson_id: int,
+    intervals: list[Interval],
+    position: float,
+    accept_user: Callable[[User], bool] | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
@@ -78,41 +174,27 @@ def video_progress_report(
     report is idempotent. A report may add at most the wall time since the previous
     one times ``COURSES_MAX_PLAYBACK_RATE`` (plus a little slack), so a forged
     "watched everything" report gains nothing. Two queries on the usual path: the
-    read of the row with its attempt and lesson, and a conditional update.
+    read of the row with its attempt, lesson and partner, and a conditional update.
 
+    ``accept_user`` is given the partner's user row (id, password hash, active flag)
+    before anything is written; when it answers False, ``NotLoggedIn`` is raised.
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
+    query = _report_query(connection.vendor)
+    params = [enrollment_id, lesson_id, user_id, LessonKind.VIDEO.value]
     for attempt in range(3):
         # Two optimistic tries, then a locked one (many reports racing for one row).
         locked = attempt == 2
         with transaction.atomic() if locked else contextlib.nullcontext():
-            rows = LessonProgress.objects.select_related("enrollment", "lesson")
-            if locked:
-                rows = rows.select_for_update(of=("self",))
-            progress = rows.only(
-                "watched",
-                "watched_seconds",
-                "position_seconds",
-                "completed_at",
-                "updated_at",
-                "enrollment__status",
-                "enrollment__deadline",
-                "enrollment__user_id",
-                "enrollment__course_id",
-                "lesson__duration_seconds",
-                "lesson__kind",
-            ).get(
-                enrollment_id=enrollment_id,
-                lesson_id=lesson_id,
-                enrollment__user_id=user_id,
-                lesson__kind=LessonKind.VIDEO,
+            progress, status, deadline, duration, user = _progress_read(
+                query, params, locked=locked
             )
-            enrollment = progress.enrollment
-            if not _is_open_at(status=enrollment.status, deadline=enrollment.deadline, now=now):
+            if attempt == 0 and accept_user is not None and not accept_user(user):
+                raise NotLoggedIn
+            if not _is_open_at(status=status, deadline=deadline, now=now):
                 raise ProgressRefused
-            duration = progress.lesson.duration_seconds
             merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
             total = intervals_total(merged)
             elapsed = max(0.0, (now - progress.updated_at).total_seconds())
@@ -126,9 +208,9 @@ def video_progress_report(
             )
             # Optimistic write: only if nobody wrote the row since it was read (another
             # tab, a retried request); otherwise read again. No lock, no extra round trips.
-            written = LessonProgress.objects.filter(
-                pk=progress.pk, updated_at=progress.updated_at
-            ).update(
+            written = _progress_write(
+                query,
+                progress,
                 watched=progress.watched,
                 watched_seconds=progress.watched_seconds,
                 position_seconds=position,

@@ -154,25 +154,25 @@ def test_another_partner_cannot_report_on_this_attempt(setup):
 
 def test_a_report_racing_another_write_is_merged_not_lost(setup, monkeypatch):
     """A concurrent write between read and update makes the report read again."""
-    from django.db.models import QuerySet
+    from courses.services import progress as service
 
     user, enrollment, video, _ = setup
-    real_update = QuerySet.update
+    real_write = service._progress_write
     calls = {"n": 0}
 
-    def racing_update(self, **values):
-        if self.model is LessonProgress and calls["n"] == 0:
+    def racing_write(query, progress, **values):
+        if calls["n"] == 0:
             calls["n"] += 1
             # Another tab's report lands first.
-            real_update(
-                LessonProgress.objects.filter(pk=self.get().pk),
+            LessonProgress.objects.filter(pk=progress.pk).update(
                 watched=[[50, 55]],
                 watched_seconds=5,
                 updated_at=START + dt.timedelta(seconds=6),
             )
-        return real_update(self, **values)
+        return real_write(query, progress, **values)
 
-    monkeypatch.setattr(QuerySet, "update", racing_update)
+    monkeypatch.setattr(service, "_progress_write", racing_write)
     state = report(user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=10))
+    assert calls["n"] == 1
     assert state.watched_seconds == 10
     assert LessonProgress.objects.get(lesson=video).watched == [[0, 5], [50, 55]]

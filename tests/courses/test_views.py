@@ -120,6 +120,72 @@ def test_progress_after_the_deadline_is_refused(client, alice):
     assert LessonProgress.objects.get(lesson=lesson).watched == []
 
 
+def test_a_password_change_elsewhere_ends_this_session_on_the_busy_pages(client, alice):
+    """The dashboard and the progress report check the session as every page does."""
+    course = factories.course(videos=1, texts=0)
+    enrollment = factories.enroll(alice, course)
+    lesson = course.lessons.get()
+    lesson_open(enrollment=enrollment, lesson=lesson)
+    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    assert client.get(reverse("courses:dashboard")).status_code == 200
+    alice.set_password("Another-pass1!")
+    alice.save()
+    later = clock.now() + dt.timedelta(seconds=30)
+    with clock.travel(later):
+        assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
+    assert LessonProgress.objects.get(lesson=lesson).watched == []
+    dashboard = client.get(reverse("courses:dashboard"))
+    assert dashboard.status_code == 302 and "/accounts/login/" in dashboard["Location"]
+
+
+def test_the_progress_check_ended_the_session(client, alice):
+    course = factories.course(videos=1, texts=0)
+    enrollment = factories.enroll(alice, course)
+    lesson = course.lessons.get()
+    lesson_open(enrollment=enrollment, lesson=lesson)
+    alice.set_password("Another-pass1!")
+    alice.save()
+    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    with clock.travel(clock.now() + dt.timedelta(seconds=30)):
+        assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
+    # The session was ended, not only refused for this request.
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("courses:dashboard")).status_code == 302
+
+
+def test_an_inactive_partner_is_not_served(client, alice):
+    course = factories.course(videos=1, texts=0)
+    enrollment = factories.enroll(alice, course)
+    lesson = course.lessons.get()
+    lesson_open(enrollment=enrollment, lesson=lesson)
+    alice.is_active = False
+    alice.save()
+    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    with clock.travel(clock.now() + dt.timedelta(seconds=30)):
+        assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
+    assert LessonProgress.objects.get(lesson=lesson).watched == []
+    assert client.get(reverse("courses:dashboard")).status_code == 302
+
+
+def test_a_session_without_the_password_hash_is_refused(client, alice):
+    course = factories.course(videos=1, texts=0)
+    enrollment = factories.enroll(alice, course)
+    lesson = course.lessons.get()
+    lesson_open(enrollment=enrollment, lesson=lesson)
+    session = client.session
+    del session["_auth_user_hash"]
+    session.save()
+    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    with clock.travel(clock.now() + dt.timedelta(seconds=30)):
+        assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
+    assert LessonProgress.objects.get(lesson=lesson).watched == []
+
+
+def test_dashboard_shows_the_partner_in_the_menu(client, alice):
+    page = client.get(reverse("courses:dashboard")).content.decode()
+    assert "앨리스 님" in page and "로그아웃" in page
+
+
 # --- Another partner's attempt ----------------------------------------------------------
 
 
@@ -185,11 +251,15 @@ def test_courses_of_other_services_are_not_shown(client, alice):
     other = factories.course(kind=CourseKind.OPEN, service_obj=venti)
     page = client.get(reverse("courses:dashboard")).content.decode()
     assert mine.title in page and other.title not in page
+    assert "카카오 T 블루" in page and "신청할 수 있는 교육" in page
     assert client.post(reverse("courses:self_enroll", args=[other.pk])).status_code == 404
     response = client.post(reverse("courses:self_enroll", args=[mine.pk]))
     assert response.status_code == 302
     enrollment = Enrollment.objects.get(user=alice)
     assert enrollment.course == mine and enrollment.status == EnrollmentStatus.ASSIGNED
+    # Taken: listed with the attempts, no longer offered.
+    page = client.get(reverse("courses:dashboard")).content.decode()
+    assert mine.title in page and "신청할 수 있는 교육" not in page
 
 
 def test_pages_need_login(client):
@@ -215,6 +285,13 @@ def _world(user, *, enrollments: int, lessons: int) -> Enrollment:
     return first
 
 
+def _session_reads() -> int:
+    """Queries for the session: none once it is cached (cached_db with Redis)."""
+    from django.conf import settings
+
+    return 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+
+
 def _count(client, url) -> int:
     client.get(url)  # the first visit creates the progress row
     with CaptureQueriesContext(connection) as queries:
@@ -225,8 +302,8 @@ def _count(client, url) -> int:
 @pytest.mark.parametrize(("enrollments", "lessons"), [(1, 1), (50, 100)])
 def test_dashboard_query_count_is_constant(client, alice, enrollments, lessons):
     _world(alice, enrollments=enrollments, lessons=lessons)
-    # session, user, attempts (+ lesson count and resume point), open courses
-    assert _count(client, reverse("courses:dashboard")) == 4
+    # session, then one query: user, attempts (+ lesson count, resume point), open courses
+    assert _count(client, reverse("courses:dashboard")) == _session_reads() + 1
 
 
 @pytest.mark.parametrize(("enrollments", "lessons"), [(1, 1), (50, 100)])
@@ -234,7 +311,7 @@ def test_lesson_page_query_count_is_constant(client, alice, enrollments, lessons
     first = _world(alice, enrollments=enrollments, lessons=lessons)
     # session, user, attempt + course, lessons with state, the lesson's body,
     # savepoint, progress row, release savepoint
-    assert _count(client, reverse("courses:lesson", args=[first.pk, 1])) == 8
+    assert _count(client, reverse("courses:lesson", args=[first.pk, 1])) == _session_reads() + 7
 
 
 def test_progress_report_query_count(client, alice):
@@ -246,8 +323,8 @@ def test_progress_report_query_count(client, alice):
     later = clock.now() + dt.timedelta(seconds=30)
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
-    # session, user, read of progress + attempt + lesson, conditional update
-    assert len(queries) == 4
+    # session, read of progress + attempt + lesson + user, conditional update
+    assert len(queries) == _session_reads() + 2
 
 
 def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client, alice):
@@ -261,3 +338,27 @@ def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client,
     assert "data-progress-url" not in video and "수강 기한이 지나" in video
     assert "다 읽었어요" not in text
     assert "기한 지남" in dashboard
+
+
+def test_dashboard_query_reads_what_the_orm_selectors_read(alice):
+    """The dashboard's fixed SQL agrees with the ORM selectors it stands for."""
+    from courses import selectors
+
+    first = _world(alice, enrollments=4, lessons=3)
+    text_lesson_confirm(enrollment=first, lesson=first.course.lessons.get(position=2))
+    other = factories.partner(name="밥")
+    _world(other, enrollments=2, lessons=2)
+    data = selectors.partner_dashboard(user_id=alice.pk)
+    expected = selectors.partner_enrollments(user_id=alice.pk)
+    assert data.user == alice and data.user.name == "앨리스"
+    assert [
+        (e.pk, e.course.title, e.deadline, e.status, e.lesson_count, e.next_position)
+        for e in data.enrollments
+    ] == [
+        (e.pk, e.course.title, e.deadline, e.status, e.lesson_count, e.next_position)
+        for e in expected
+    ]
+    assert [c.pk for c in data.open_courses] == [
+        c.pk for c in selectors.partner_open_courses(user_id=alice.pk)
+    ]
+    assert selectors.partner_dashboard(user_id=other.pk + 1000).user is None
