@@ -6,6 +6,7 @@ Redis for the small values the portal keeps there (sessions above all). The clie
 objects are safe to reuse: connections come from the pool, which also notices a fork.
 """
 
+import redis  # noqa: F401 (loaded with the backend, not on the first cache call)
 from django.core.cache.backends.redis import RedisCache as DjangoRedisCache
 from django.core.cache.backends.redis import RedisCacheClient
 
