@@ -210,7 +210,20 @@ class Enrollment(models.Model):
         related_name="enrollments",
     )
 
-    history = HistoricalRecords(excluded_fields=["lessons_completed"])
+    # The history is read per attempt (by id and date), never searched by its other
+    # columns: those carry no index, so a bulk upload writes one history row cheaply.
+    history = HistoricalRecords(
+        excluded_fields=["lessons_completed"],
+        no_db_index=[
+            "user",
+            "course",
+            "created_by",
+            "completion_no",
+            "cleared_by",
+            "import_key",
+            "import_batch",
+        ],
+    )
 
     class Meta:
         verbose_name = "수강"

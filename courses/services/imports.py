@@ -154,14 +154,6 @@ def parse_date(value: object) -> dt.date | None:
         return None
 
 
-def _cell(row: list[object], columns: dict[str, int], field: str) -> object:
-    index = columns.get(field)
-    if index is None or index >= len(row):
-        return ""
-    value = row[index]
-    return "" if value is None else value
-
-
 def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -225,6 +217,7 @@ def import_preview_rows(
     rows: list[_Row] = []
     # A file repeats the same few dates (deadline, start, birth years): each is parsed once.
     dates: dict[object, dt.date | None] = {}
+    picks = tuple(columns.get(field, -1) for field in PICKED)
     try:
         for line, raw in enumerate(table, start=2):
             if not any(cell.strip() if type(cell) is str else _text(cell) for cell in raw):
@@ -233,7 +226,7 @@ def import_preview_rows(
                 raise ImportFileError(
                     f"한 번에 {MAX_ROWS:,}줄까지 올릴 수 있습니다. 나누어 주세요."
                 )
-            rows.append(_row_check(raw, columns, line, today, dates))
+            rows.append(_row_check(raw, picks, line, today, dates))
     except csv.Error as exc:
         raise ImportFileError(f"CSV 파일을 읽을 수 없습니다: {exc}") from exc
     if not rows:
@@ -243,15 +236,17 @@ def import_preview_rows(
     valid = [row for row in rows if not row.reasons]
     courses = dict(Course.objects.values_list("code", "pk"))
     companies = dict(TransportCompany.objects.values_list("name", "pk"))
+    iso = {day: day.isoformat() for day in dates.values() if day is not None}
+    iso[today] = today.isoformat()
     stored = [
         [
             row.line,
             row.phone,
             row.name,
-            row.birth.isoformat(),
+            iso.get(row.birth) or row.birth.isoformat(),
             courses[row.course_code],
-            row.deadline.isoformat(),
-            row.start.isoformat(),
+            iso.get(row.deadline) or row.deadline.isoformat(),
+            iso.get(row.start) or row.start.isoformat(),
             companies.get(row.company),
             row.qualification_no,
             row.key,
@@ -290,20 +285,44 @@ def _date(value: object, dates: dict[object, dt.date | None]) -> dt.date | None:
         return parse_date(value)
 
 
+# The cells ``_row_check`` reads, in this order.
+PICKED = (
+    "phone",
+    "name",
+    "course_code",
+    "transport_company",
+    "qualification_no",
+    "birth_date",
+    "deadline",
+    "window_start",
+)
+
+
+def _cell_text(value: object) -> str:
+    if type(value) is str:
+        return value.strip()
+    return "" if value is None else _text(value)
+
+
 def _row_check(
     raw: list[object],
-    columns: dict[str, int],
+    picks: tuple[int, ...],
     line: int,
     today: dt.date,
     dates: dict[object, dt.date | None],
 ) -> _Row:
+    """The checks of one row that need no database; ``picks`` are the ``PICKED`` columns."""
+    width = len(raw)
+    phone, name, code, company, qualification, birth, deadline, start = (
+        raw[index] if 0 <= index < width and raw[index] is not None else "" for index in picks
+    )
     row = _Row(
         line=line,
-        raw_phone=_text(_cell(raw, columns, "phone"))[:30],
-        name=_text(_cell(raw, columns, "name"))[:50],
-        course_code=_text(_cell(raw, columns, "course_code"))[:40],
-        company=_text(_cell(raw, columns, "transport_company"))[:100],
-        qualification_no=_text(_cell(raw, columns, "qualification_no"))[:30],
+        raw_phone=_cell_text(phone)[:30],
+        name=_cell_text(name)[:50],
+        course_code=_cell_text(code)[:40],
+        company=_cell_text(company)[:100],
+        qualification_no=_cell_text(qualification)[:30],
     )
     try:
         # The stored form itself needs no parsing; anything else goes through the rule.
@@ -316,18 +335,17 @@ def _row_check(
         row.reasons.append("휴대폰 번호가 올바르지 않습니다(010으로 시작하는 11자리).")
     if not row.name:
         row.reasons.append("이름이 비어 있습니다.")
-    row.birth = _date(_cell(raw, columns, "birth_date"), dates)
+    row.birth = _date(birth, dates)
     if row.birth is None or not (dt.date(1900, 1, 1) <= row.birth <= today):
         row.reasons.append("생년월일을 2000-01-31 형식으로 적어 주세요.")
     if not row.course_code:
         row.reasons.append("과정코드가 비어 있습니다.")
-    row.deadline = _date(_cell(raw, columns, "deadline"), dates)
+    row.deadline = _date(deadline, dates)
     if row.deadline is None:
         row.reasons.append("수강기한을 2026-03-31 형식으로 적어 주세요.")
     elif row.deadline < today:
         row.reasons.append("수강기한이 이미 지났습니다.")
-    start_cell = _cell(raw, columns, "window_start")
-    row.start = _date(start_cell, dates) if _text(start_cell) else today
+    row.start = _date(start, dates) if _cell_text(start) else today
     if row.start is None:
         row.reasons.append("수강시작일을 2026-03-01 형식으로 적거나 비워 두세요.")
     elif row.deadline is not None and row.start > row.deadline:
