@@ -151,18 +151,22 @@ def _renewal_batch(
         if not rows:
             return False
         price = policy().price
+        # Subscriptions share billing days and period numbers: each period's dates once.
+        dates: dict[tuple[dt.date, int], tuple[dt.date, dt.date]] = {}
+
+        def period(anchor: dt.date, seq: int) -> tuple[dt.date, dt.date]:
+            found = dates.get((anchor, seq))
+            if found is None:
+                found = dates[(anchor, seq)] = (
+                    period_start(anchor=anchor, seq=seq),
+                    period_end(anchor=anchor, seq=seq),
+                )
+            return found
+
         period_ids = insert_rows(
             Period,
             ["subscription_id", "seq", "start", "end"],
-            [
-                (
-                    sid,
-                    seq + 1,
-                    period_start(anchor=anchor, seq=seq + 1),
-                    period_end(anchor=anchor, seq=seq + 1),
-                )
-                for sid, _, anchor, seq, _, _ in rows
-            ],
+            [(sid, seq + 1, *period(anchor, seq + 1)) for sid, _, anchor, seq, _, _ in rows],
         )
         drafts = [
             AttemptDraft(
@@ -184,15 +188,15 @@ def _renewal_batch(
         declined: list[int] = []
         for (sid, _, anchor, seq, _, _), attempt in zip(rows, attempts, strict=True):
             if attempt.approved:
-                approved_by_due[period_start(anchor=anchor, seq=seq + 2)].append(sid)
+                approved_by_due[period(anchor, seq + 2)[0]].append(sid)
             else:
                 declined.append(sid)
         for due_on, ids in approved_by_due.items():
-            Subscription.objects.filter(id__in=ids).update(
+            Subscription.objects.filter(id__any=ids).update(
                 current_seq=F("current_seq") + 1, due_on=due_on
             )
         if declined:
-            Subscription.objects.filter(id__in=declined).update(
+            Subscription.objects.filter(id__any=declined).update(
                 status=Status.PAST_DUE,
                 current_seq=F("current_seq") + 1,
                 retries_done=0,
