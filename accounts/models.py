@@ -130,29 +130,20 @@ class User(AbstractUser):
     password_prompt_snoozed_until = models.DateTimeField(
         "비밀번호 변경 안내 미룸", null=True, blank=True
     )
-    # When this password's reminder SMS is due; cleared once sent, set again by the
-    # next password change: one reminder per password age cycle.
-    password_reminder_due_at = models.DateTimeField(
-        "비밀번호 안내 문자 예정", null=True, blank=True
-    )
+    # When the 180-day reminder SMS went out. A reminder older than the last password
+    # change belongs to an earlier cycle: one reminder per password age cycle.
+    password_reminded_at = models.DateTimeField("비밀번호 안내 문자 보낸 때", null=True, blank=True)
     provisioned_at = models.DateTimeField("사전 발급", null=True, blank=True)
     withdrawn_at = models.DateTimeField("탈퇴한 때", null=True, blank=True)
 
     history = HistoricalRecords(
-        excluded_fields=["password", "last_login", "password_reminder_due_at"],
+        excluded_fields=["password", "last_login", "password_reminded_at"],
         history_change_reason_field=models.TextField(null=True),
     )
 
     class Meta:
         verbose_name = "회원"
         verbose_name_plural = "회원"
-        indexes = [
-            models.Index(
-                fields=["password_reminder_due_at"],
-                name="user_pw_reminder_due",
-                condition=Q(password_reminder_due_at__isnull=False),
-            )
-        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(phone__isnull=True) | Q(phone__regex=r"^010[0-9]{8}$"),

@@ -1,4 +1,4 @@
-"""Account figures (issue 3): login throughput against raw Argon2 checks, and the daily
+"""Account figures: login throughput against raw Argon2 checks, and the daily
 180-day reminder sweep over 1,000,000 accounts against a bare SQL count.
 
 - ``login_rps``: login POSTs (ID + password, CSRF, a new session each) under gunicorn
@@ -6,9 +6,10 @@
 - ``argon2_verify_per_s``: raw checks with the same hasher, as many processes as
   gunicorn has workers, in the same run. Target: login ≥ 0.7 × raw verify.
 - ``reminder_sweep_1m_s`` / ``reminder_sweep_peak_mb``: the whole daily job (select the
-  due accounts, queue their SMS, mark them) over 1,000,000 accounts, run as the
-  management command in a child process (peak = its maximum RSS), next to
-  ``reminder_sql_count_1m_s``: ``SELECT count(*)`` with the same predicate.
+  due accounts, queue their SMS, record them) over 1,000,000 accounts, one in 180 of
+  them due, run in a child process (peak = its maximum RSS), next to
+  ``reminder_sql_count_1m_s``: ``SELECT count(*)`` with the job's own predicate
+  (``password_reminder_due``), in the same run.
   Targets: sweep ≤ 3 × count, peak ≤ 300 MB.
 """
 
@@ -24,8 +25,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-
-from django.db import models
 
 from bench import _http
 
@@ -120,8 +119,11 @@ _DUE_EVERY = 180  # one account in 180 crosses 180 days on a given day
 
 
 def _populate(now: dt.datetime) -> None:
+    from django.contrib.auth.hashers import make_password
     from django.db import connection
 
+    # A real Argon2 hash, so every row has a usable password of realistic width.
+    encoded = make_password(BENCH_PASSWORD)
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM accounts_user WHERE username LIKE 'bench-sweep-%%'")
         cursor.execute(
@@ -129,29 +131,25 @@ def _populate(now: dt.datetime) -> None:
             INSERT INTO accounts_user (
                 password, is_superuser, username, first_name, last_name, email, is_staff,
                 is_active, date_joined, phone, name, qualification_no, driver_type,
-                password_changed_at, password_reminder_due_at)
-            SELECT '!bench', false, 'bench-sweep-' || i, '', '', '', false, true, %s,
+                password_changed_at)
+            SELECT %s, false, 'bench-sweep-' || i, '', '', '', false, true, %s,
                    '0108' || lpad(i::text, 7, '0'), '벤치', '', '',
-                   %s - make_interval(days => 180 - (i %% %s)),
-                   %s - interval '1 hour' + make_interval(days => (i %% %s))
+                   %s - make_interval(days => 180 - (i %% %s))
             FROM generate_series(1, %s) AS i
             """,
-            [now, now, _DUE_EVERY, now, _DUE_EVERY, ACCOUNTS],
+            [encoded, now, now, _DUE_EVERY, ACCOUNTS],
         )
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE accounts_user")
 
 
-def _reset_due(now: dt.datetime) -> None:
+def _reset_due() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            UPDATE accounts_user SET password_reminder_due_at = %s - interval '1 hour'
-            WHERE username LIKE 'bench-sweep-%%' AND password_reminder_due_at IS NULL
-            """,
-            [now],
+            "UPDATE accounts_user SET password_reminded_at = NULL"
+            " WHERE username LIKE 'bench-sweep-%%' AND password_reminded_at IS NOT NULL"
         )
         cursor.execute("DELETE FROM sms_outboxmessage WHERE kind = 'password_reminder'")
     with connection.cursor() as cursor:
@@ -159,37 +157,39 @@ def _reset_due(now: dt.datetime) -> None:
         cursor.execute("VACUUM ANALYZE sms_outboxmessage")
 
 
+def _count_sql(now: dt.datetime) -> tuple[str, list]:
+    """``SELECT count(*)`` with the job's own predicate, compiled by the ORM."""
+    from django.db import connection
+
+    from accounts.models import User
+    from accounts.services.passwords import password_reminder_due
+
+    query = User.objects.filter(password_reminder_due(now=now)).query
+    where, params = query.get_compiler(connection=connection).compile(query.where)
+    return f"SELECT count(*) FROM {User._meta.db_table} WHERE {where}", list(params)
+
+
 def _count_seconds(now: dt.datetime) -> tuple[float, int]:
     from django.db import connection
 
+    sql, params = _count_sql(now)
     with connection.cursor() as cursor:
         started = time.perf_counter()
-        cursor.execute(
-            "SELECT count(*) FROM accounts_user WHERE password_reminder_due_at <= %s", [now]
-        )
+        cursor.execute(sql, params)
         count = cursor.fetchone()[0]
         return time.perf_counter() - started, count
 
 
 def _select_seconds(now: dt.datetime) -> float:
-    """The job's selection alone: the same batched, index-ordered reads, no writes."""
+    """The job's selection alone: the same read of the due ids, no writes."""
     from accounts.models import User
+    from accounts.services.passwords import password_reminder_due
 
     started = time.perf_counter()
-    last = (dt.datetime.min.replace(tzinfo=dt.UTC), 0)
-    while True:
-        rows = list(
-            User.objects.filter(password_reminder_due_at__lte=now)
-            .filter(
-                models.Q(password_reminder_due_at__gt=last[0])
-                | models.Q(password_reminder_due_at=last[0], id__gt=last[1])
-            )
-            .order_by("password_reminder_due_at", "id")
-            .values_list("password_reminder_due_at", "id", "phone", "is_active")[:5000]
-        )
-        if len(rows) < 5000:
-            return time.perf_counter() - started
-        last = (rows[-1][0], rows[-1][1])
+    list(
+        User.objects.filter(password_reminder_due(now=now)).order_by().values_list("id", flat=True)
+    )
+    return time.perf_counter() - started
 
 
 _SWEEP_CHILD = """
@@ -231,7 +231,7 @@ def _sweep_figures(ctx):
     try:
         counts, selects, sweeps, peaks = [], [], [], []
         for _ in range(3):
-            _reset_due(now)
+            _reset_due()
             for _ in range(3):
                 seconds, due = _count_seconds(now)
                 counts.append(seconds)

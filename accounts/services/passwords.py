@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
+from django.db.models import F, Q
 
 from accounts.models import User
 from portal import clock
@@ -26,20 +28,11 @@ def password_set(*, user: User, password: str, reason: str = "") -> User:
     Every other session of the user ends: Django ties sessions to the password hash.
     The reminder SMS for this password falls due when it is 180 days old.
     """
-    now = clock.now()
     user.set_password(password)
-    user.password_changed_at = now
+    user.password_changed_at = clock.now()
     user.password_prompt_snoozed_until = None
-    user.password_reminder_due_at = now + password_max_age()
     user.skip_history_when_saving = True
-    user.save(
-        update_fields=[
-            "password",
-            "password_changed_at",
-            "password_prompt_snoozed_until",
-            "password_reminder_due_at",
-        ]
-    )
+    user.save(update_fields=["password", "password_changed_at", "password_prompt_snoozed_until"])
     return user
 
 
@@ -71,47 +64,64 @@ REMINDER_BODY = (
 )
 
 
+def password_reminder_due(*, now: dt.datetime) -> Q:
+    """Who gets the reminder SMS at ``now``: the rule of the daily job, as one filter.
+
+    An active partner with a phone and a usable password that is 180 days old or older
+    (``ACCOUNTS_PASSWORD_MAX_AGE_DAYS``), not yet reminded since that password was set.
+    """
+    return (
+        Q(is_active=True, phone__isnull=False, password_changed_at__lte=now - password_max_age())
+        & ~Q(phone="")
+        & ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX)
+        & (
+            Q(password_reminded_at__isnull=True)
+            | Q(password_reminded_at__lt=F("password_changed_at"))
+        )
+    )
+
+
 def password_reminders_send(*, now: dt.datetime | None = None, batch_size: int = 5000) -> int:
     """Queue one reminder SMS per partner whose password crossed 180 days.
 
-    accounts.md, "180-day password reminder". Set-based and batched: each batch takes
-    the next due rows by index (skipping rows another sweep holds), queues their SMS
-    and clears their due time in one transaction, so a partner gets one reminder per
-    password age cycle however often the job runs. Returns how many SMS were queued.
+    accounts.md, "180-day password reminder". One read of the accounts table finds the
+    due partners (only their ids come back); then each batch locks its rows (skipping
+    rows another run holds), checks the rule again, queues their SMS and records the
+    reminder in one transaction. A partner gets one reminder per password age cycle
+    however often the job runs. Returns how many SMS were queued.
     """
     now = now or clock.now()
-    url = settings.SITE_URL + "/accounts/login/"
-    body = REMINDER_BODY.format(url=url)
-    total = 0
-    while True:
-        queued, taken = _reminder_batch(now=now, batch_size=batch_size, body=body)
-        total += queued
-        if taken < batch_size:
-            return total
+    body = REMINDER_BODY.format(url=settings.SITE_URL + "/accounts/login/")
+    due = password_reminder_due(now=now)
+    ids = list(User.objects.filter(due).order_by().values_list("id", flat=True))
+    return sum(
+        _reminder_batch(ids=ids[start : start + batch_size], due=due, now=now, body=body)
+        for start in range(0, len(ids), batch_size)
+    )
 
 
 @transaction.atomic
-def _reminder_batch(*, now: dt.datetime, batch_size: int, body: str) -> tuple[int, int]:
+def _reminder_batch(*, ids: list[int], due: Q, now: dt.datetime, body: str) -> int:
     from portal.sms.services import SmsDraft, sms_queue_many
 
     rows = list(
         User.objects.select_for_update(skip_locked=True)
-        .filter(password_reminder_due_at__lte=now)
-        .order_by("password_reminder_due_at", "id")
-        .values_list("id", "phone", "is_active", "password_reminder_due_at")[:batch_size]
+        .filter(due, id__any=ids)
+        .order_by()
+        .values_list("id", "phone", "password_changed_at")
     )
     if not rows:
-        return 0, 0
-    drafts = [
-        SmsDraft(
-            to=phone,
-            body=body,
-            kind="password_reminder",
-            idempotency_key=f"pw-reminder:{pk}:{due:%Y%m%d%H%M%S%f}",
-        )
-        for pk, phone, active, due in rows
-        if phone and active
-    ]
-    queued = sms_queue_many(drafts=drafts) if drafts else 0
-    User.objects.filter(id__in=[row[0] for row in rows]).update(password_reminder_due_at=None)
-    return queued, len(rows)
+        return 0
+    queued = sms_queue_many(
+        drafts=[
+            SmsDraft(
+                to=phone,
+                body=body,
+                kind="password_reminder",
+                idempotency_key=f"pw-reminder:{pk}:{changed:%Y%m%d%H%M%S%f}",
+            )
+            for pk, phone, changed in rows
+        ]
+    )
+    User.objects.filter(id__any=[row[0] for row in rows]).update(password_reminded_at=now)
+    return queued

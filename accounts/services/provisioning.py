@@ -280,7 +280,7 @@ def account_force_register(*, roster_entry: RosterEntry, password: str, staff: U
     now = clock.now()
     User.objects.filter(pk=user.pk).update(
         password_changed_at=now - password_max_age() - dt.timedelta(seconds=1),
-        password_reminder_due_at=None,
+        password_reminded_at=now,
     )
     user.refresh_from_db()
     return user

@@ -143,7 +143,7 @@ def account_withdraw(*, user, actor=None) -> None:
     user.is_active = False
     user.password_changed_at = None
     user.password_prompt_snoozed_until = None
-    user.password_reminder_due_at = None
+    user.password_reminded_at = None
     user.withdrawn_at = now
     user.skip_history_when_saving = True
     user.save()

@@ -134,6 +134,50 @@ def test_reminder_sends_once_per_password_age_cycle(partner):
     assert reminders.count() == 2
 
 
+def _aged_partner(phone: str, *, days: int, **fields) -> User:
+    user = User.objects.create_user(username=phone, phone=phone, name="기사", password=PASSWORD)
+    User.objects.filter(pk=user.pk).update(
+        password_changed_at=clock.now() - dt.timedelta(days=days), **fields
+    )
+    return user
+
+
+def test_reminder_skips_who_cannot_or_need_not_get_it():
+    due = _aged_partner("01020000001", days=181)
+    _aged_partner("01020000002", days=179)  # not 180 days old yet
+    _aged_partner("01020000003", days=181, is_active=False)
+    _aged_partner("01020000004", days=181, password="!unusable")  # pre-provisioned
+    _aged_partner("01020000005", days=181, password_reminded_at=clock.now())  # staff-set
+    assert password_reminders_send() == 1
+    assert list(OutboxMessage.objects.values_list("to", flat=True)) == [due.phone]
+
+
+def test_reminder_follows_the_max_age_setting(settings):
+    _aged_partner("01020000001", days=100)
+    assert password_reminders_send() == 0
+    settings.ACCOUNTS_PASSWORD_MAX_AGE_DAYS = 90
+    assert password_reminders_send() == 1
+
+
+def test_reminder_rearms_whatever_path_changed_the_password(partner):
+    later = partner.password_changed_at + dt.timedelta(days=180)
+    assert password_reminders_send(now=later) == 1
+    # A change written without the password service still starts a new cycle.
+    changed = later + dt.timedelta(days=1)
+    User.objects.filter(pk=partner.pk).update(password_changed_at=changed)
+    assert password_reminders_send(now=changed + dt.timedelta(days=179)) == 0
+    assert password_reminders_send(now=changed + dt.timedelta(days=180)) == 1
+
+
+def test_reminder_batches_queue_each_partner_once():
+    for n in range(7):
+        _aged_partner(f"010200000{n:02d}", days=200)
+    assert password_reminders_send(batch_size=3) == 7
+    assert password_reminders_send(batch_size=3) == 0
+    phones = list(OutboxMessage.objects.values_list("to", flat=True))
+    assert sorted(phones) == [f"010200000{n:02d}" for n in range(7)]
+
+
 def test_reminder_command_takes_a_date(partner, capsys):
     due = (partner.password_changed_at + dt.timedelta(days=180)).date()
     call_command("accounts_password_reminders", "--date", (due - dt.timedelta(days=1)).isoformat())
