@@ -26,8 +26,8 @@ class OutboxMessage(models.Model):
 
     to = models.CharField("받는 번호", max_length=20)
     body = models.TextField("내용")
-    kind = models.CharField("종류", max_length=40, db_index=True)
-    idempotency_key = models.CharField("중복 방지 키", max_length=200, unique=True)
+    kind = models.CharField("종류", max_length=40)
+    idempotency_key = models.CharField("중복 방지 키", max_length=200)
     status = models.CharField(
         "상태", max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
     )
@@ -43,11 +43,15 @@ class OutboxMessage(models.Model):
         verbose_name = "문자"
         verbose_name_plural = "문자 발송함"
         ordering = ["-created_at", "-id"]
+        # Every queued message writes each of these: only what lookups use (no
+        # pattern-matching copies of the key and kind indexes).
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="sms_outbox_due"),
             models.Index(fields=["to"], name="sms_outbox_to"),
+            models.Index(fields=["kind"], name="sms_outbox_kind"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="sms_outbox_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(status__in=OutboxStatus.values), name="sms_outbox_status_valid"
             ),
