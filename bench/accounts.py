@@ -198,9 +198,14 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 django.setup()
 import datetime as dt
+from django.db import connection
 from accounts.services.passwords import password_reminders_send
 from portal.celery import app
-with app.producer_or_acquire():  # a beat worker has its broker transport loaded already
+# What a worker has done before it runs the job: imported the task modules, opened its
+# database connection and loaded its broker transport.
+app.loader.import_default_modules()
+connection.ensure_connection()
+with app.producer_or_acquire():
     pass
 now = dt.datetime.fromisoformat(sys.argv[1])
 started = time.perf_counter()

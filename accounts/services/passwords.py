@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 
 from accounts.models import User
@@ -85,10 +85,10 @@ def password_reminders_send(*, now: dt.datetime | None = None, batch_size: int =
     """Queue one reminder SMS per partner whose password crossed 180 days.
 
     accounts.md, "180-day password reminder". One read of the accounts table finds the
-    due partners (only their ids come back); then each batch locks its rows (skipping
-    rows another run holds), checks the rule again, queues their SMS and records the
-    reminder in one transaction. A partner gets one reminder per password age cycle
-    however often the job runs. Returns how many SMS were queued.
+    due partners (only their ids come back); then each batch marks its partners
+    reminded and queues their SMS in one transaction. A partner gets one reminder per
+    password age cycle however often, or however concurrently, the job runs. Returns
+    how many SMS were queued.
     """
     now = now or clock.now()
     body = REMINDER_BODY.format(url=settings.SITE_URL + "/accounts/login/")
@@ -104,15 +104,10 @@ def password_reminders_send(*, now: dt.datetime | None = None, batch_size: int =
 def _reminder_batch(*, ids: list[int], due: Q, now: dt.datetime, body: str) -> int:
     from portal.sms.services import SmsDraft, sms_queue_many
 
-    rows = list(
-        User.objects.select_for_update(skip_locked=True)
-        .filter(due, id__any=ids)
-        .order_by()
-        .values_list("id", "phone", "password_changed_at")
-    )
+    rows = _mark_reminded(ids=ids, due=due, now=now)
     if not rows:
         return 0
-    queued = sms_queue_many(
+    return sms_queue_many(
         drafts=[
             SmsDraft(
                 to=phone,
@@ -123,5 +118,24 @@ def _reminder_batch(*, ids: list[int], due: Q, now: dt.datetime, body: str) -> i
             for pk, phone, changed in rows
         ]
     )
-    User.objects.filter(id__any=[row[0] for row in rows]).update(password_reminded_at=now)
-    return queued
+
+
+def _mark_reminded(*, ids: list[int], due: Q, now: dt.datetime) -> list[tuple]:
+    """Record the reminder on the partners of ``ids`` the rule still picks.
+
+    One ``UPDATE … RETURNING`` (id, phone, password_changed_at): it locks each row it
+    changes, and a row that another run marked meanwhile no longer matches the rule
+    once its lock is granted, so no partner is picked twice.
+    """
+    connection = connections[User.objects.db]
+    query = User.objects.filter(due, id__any=ids).query
+    where, params = query.get_compiler(connection=connection).compile(query.where)
+    field = User._meta.get_field("password_reminded_at")
+    qn = connection.ops.quote_name
+    sql = (
+        f"UPDATE {qn(User._meta.db_table)} SET {qn(field.column)} = %s WHERE {where}"  # noqa: S608 (names from the model, values as parameters)
+        f" RETURNING {qn('id')}, {qn('phone')}, {qn('password_changed_at')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_save(now, connection), *params])
+        return cursor.fetchall()

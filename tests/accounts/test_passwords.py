@@ -206,3 +206,32 @@ def test_prompt_goes_home_for_a_next_that_is_not_a_path_here(client, partner, ne
     )
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reminder_runs_at_once_remind_each_partner_once():
+    import threading
+
+    from django.db import connection
+
+    for n in range(40):
+        _aged_partner(f"010300000{n:02d}", days=200)
+    start = threading.Barrier(2)
+    queued: list[int] = []
+
+    def run() -> None:
+        try:
+            start.wait()
+            queued.append(password_reminders_send(batch_size=7))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(queued) == 40
+    phones = list(OutboxMessage.objects.values_list("to", flat=True))
+    assert sorted(phones) == [f"010300000{n:02d}" for n in range(40)]
