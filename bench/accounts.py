@@ -162,11 +162,10 @@ def _count_sql(now: dt.datetime) -> tuple[str, list]:
     from django.db import connection
 
     from accounts.models import User
-    from accounts.services.passwords import password_reminder_due
+    from accounts.services.passwords import password_reminder_due, user_filter_sql
 
-    query = User.objects.filter(password_reminder_due(now=now)).query
-    where, params = query.get_compiler(connection=connection).compile(query.where)
-    return f"SELECT count(*) FROM {User._meta.db_table} WHERE {where}", list(params)
+    where, params = user_filter_sql(password_reminder_due(now=now), connection=connection)
+    return f"SELECT count(*) FROM {User._meta.db_table} WHERE {where}", params
 
 
 def _count_seconds(now: dt.datetime) -> tuple[float, int]:

@@ -120,6 +120,14 @@ def _reminder_batch(*, ids: list[int], due: Q, now: dt.datetime, body: str) -> i
     )
 
 
+def user_filter_sql(condition: Q, *, connection) -> tuple[str, list]:
+    """``condition`` as the SQL of a WHERE clause on the accounts table, and its
+    parameters: what the ORM would send, for statements it cannot write itself."""
+    query = User.objects.filter(condition).query
+    where, params = query.get_compiler(connection=connection).compile(query.where)
+    return where, list(params)
+
+
 def _mark_reminded(*, ids: list[int], due: Q, now: dt.datetime) -> list[tuple]:
     """Record the reminder on the partners of ``ids`` the rule still picks.
 
@@ -128,8 +136,7 @@ def _mark_reminded(*, ids: list[int], due: Q, now: dt.datetime) -> list[tuple]:
     once its lock is granted, so no partner is picked twice.
     """
     connection = connections[User.objects.db]
-    query = User.objects.filter(due, id__any=ids).query
-    where, params = query.get_compiler(connection=connection).compile(query.where)
+    where, params = user_filter_sql(due & Q(id__any=ids), connection=connection)
     field = User._meta.get_field("password_reminded_at")
     qn = connection.ops.quote_name
     sql = (
