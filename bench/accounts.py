@@ -200,9 +200,11 @@ import datetime as dt
 from django.db import connection
 from accounts.services.passwords import password_reminders_send
 from portal.celery import app
-# What a worker has done before it runs the job: imported the task modules, opened its
-# database connection and loaded its broker transport.
+# What a worker has done before it runs the job: imported the task modules, finalized
+# the app (its task registry), opened its database connection and loaded its broker
+# transport.
 app.loader.import_default_modules()
+app.finalize(auto=True)
 connection.ensure_connection()
 with app.producer_or_acquire():
     pass

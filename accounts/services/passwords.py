@@ -58,6 +58,7 @@ def password_prompt_postpone(*, user: User) -> dt.datetime:
     return until
 
 
+REMINDER_KIND = "password_reminder"
 REMINDER_BODY = (
     "[파트너플레이스] 비밀번호를 바꾼 지 180일이 지났어요. "
     "로그인 후 비밀번호를 새로 설정해 주세요. {url}"
@@ -102,17 +103,31 @@ def password_reminders_send(*, now: dt.datetime | None = None, batch_size: int =
 
 @transaction.atomic
 def _reminder_batch(*, ids: list[int], due: Q, now: dt.datetime, body: str) -> int:
-    from portal.sms.services import SmsDraft, sms_queue_many
+    from portal.sms.services import SmsDraft, sms_queue_many, sms_queue_select
 
-    rows = _mark_reminded(ids=ids, due=due, now=now)
-    if not rows:
-        return 0
+    update_sql, update_params = _mark_reminded_sql(ids=ids, due=due, now=now)
+    if connections[User.objects.db].vendor == "postgresql":
+        # One statement marks the partners and writes their SMS: no row comes back to
+        # Python but the new outbox ids. The key is the one the other branch formats.
+        return sms_queue_select(
+            with_sql=f"WITH marked AS ({update_sql})",
+            with_params=update_params,
+            select_sql=(
+                "SELECT phone, %s, %s, 'pw-reminder:' || id || ':'"
+                " || to_char(password_changed_at AT TIME ZONE 'UTC', 'YYYYMMDDHH24MISSUS')"
+                " FROM marked"
+            ),
+            params=[body, REMINDER_KIND],
+        )
+    with connections[User.objects.db].cursor() as cursor:
+        cursor.execute(update_sql, update_params)
+        rows = cursor.fetchall()
     return sms_queue_many(
         drafts=[
             SmsDraft(
                 to=phone,
                 body=body,
-                kind="password_reminder",
+                kind=REMINDER_KIND,
                 idempotency_key=f"pw-reminder:{pk}:{changed:%Y%m%d%H%M%S%f}",
             )
             for pk, phone, changed in rows
@@ -128,8 +143,9 @@ def user_filter_sql(condition: Q, *, connection) -> tuple[str, list]:
     return where, list(params)
 
 
-def _mark_reminded(*, ids: list[int], due: Q, now: dt.datetime) -> list[tuple]:
-    """Record the reminder on the partners of ``ids`` the rule still picks.
+def _mark_reminded_sql(*, ids: list[int], due: Q, now: dt.datetime) -> tuple[str, list]:
+    """The statement that records the reminder on the partners of ``ids`` the rule
+    still picks, and its parameters.
 
     One ``UPDATE … RETURNING`` (id, phone, password_changed_at): it locks each row it
     changes, and a row that another run marked meanwhile no longer matches the rule
@@ -143,6 +159,4 @@ def _mark_reminded(*, ids: list[int], due: Q, now: dt.datetime) -> list[tuple]:
         f"UPDATE {qn(User._meta.db_table)} SET {qn(field.column)} = %s WHERE {where}"  # noqa: S608 (names from the model, values as parameters)
         f" RETURNING {qn('id')}, {qn('phone')}, {qn('password_changed_at')}"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [field.get_db_prep_save(now, connection), *params])
-        return cursor.fetchall()
+    return sql, [field.get_db_prep_save(now, connection), *params]

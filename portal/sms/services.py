@@ -134,28 +134,63 @@ def _insert_new_postgresql(
     (or written by a concurrent transaction, which the insert waits for) is skipped.
     """
     drafts = [by_key[key] for key in chunk]
-    table = connections[OutboxMessage.objects.db].ops.quote_name(OutboxMessage._meta.db_table)
-    with connections[OutboxMessage.objects.db].cursor() as cursor:
-        # The table name comes from the model, every value is a parameter.
+    return _insert_select_postgresql(
+        source="unnest(%s::text[], %s::text[], %s::text[], %s::text[])",
+        params=[
+            array_literal([draft.to for draft in drafts]),
+            array_literal([draft.body for draft in drafts]),
+            array_literal([draft.kind for draft in drafts]),
+            array_literal(chunk),
+        ],
+        now=now,
+    )
+
+
+def _insert_select_postgresql(
+    *, source: str, params: Sequence, now: dt.datetime, with_sql: str = "", with_params=()
+) -> list[int]:
+    """Insert a pending row for each row of ``source`` (columns: to, body, kind, key)
+    whose key is not in the outbox; the new ids, in order."""
+    connection = connections[OutboxMessage.objects.db]
+    table = connection.ops.quote_name(OutboxMessage._meta.db_table)
+    with connection.cursor() as cursor:
+        # The table name comes from the model; values are parameters, and ``source``
+        # and ``with_sql`` are statements of the calling service, never user input.
         cursor.execute(
-            f"INSERT INTO {table} "  # noqa: S608
+            f"{with_sql} INSERT INTO {table} "  # noqa: S608
             '("to", body, kind, idempotency_key, status, attempts, provider_message_id,'
             " last_error, created_at, next_attempt_at) "
             "SELECT d.to_, d.body, d.kind, d.key, %s, 0, '', '', %s, %s "
-            "FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])"
-            " AS d (to_, body, kind, key) "
+            f"FROM {source} AS d (to_, body, kind, key) "
             "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-            [
-                OutboxStatus.PENDING.value,
-                now,
-                now,
-                array_literal([draft.to for draft in drafts]),
-                array_literal([draft.body for draft in drafts]),
-                array_literal([draft.kind for draft in drafts]),
-                array_literal(chunk),
-            ],
+            [*with_params, OutboxStatus.PENDING.value, now, now, *params],
         )
         return sorted(row[0] for row in cursor.fetchall())
+
+
+def sms_queue_select(
+    *, select_sql: str, params: Sequence, with_sql: str = "", with_params=()
+) -> int:
+    """Queue one SMS per row of a SELECT, in one statement; return how many were new.
+
+    PostgreSQL only. For jobs whose messages the database can write itself: the SELECT
+    gives (to, body, kind, idempotency key) per row, and may read a data-modifying
+    ``WITH`` (``with_sql``), so marking the rows a job has handled and queueing their
+    messages is one statement with no row passing through Python. Keys already in the
+    outbox are skipped, as in ``sms_queue_many``; sending starts after commit.
+    """
+    if connections[OutboxMessage.objects.db].vendor != "postgresql":
+        raise NotImplementedError("sms_queue_select needs PostgreSQL; use sms_queue_many")
+    new_ids = _insert_select_postgresql(
+        source=f"({select_sql})",
+        params=params,
+        now=clock.now(),
+        with_sql=with_sql,
+        with_params=with_params,
+    )
+    if new_ids:
+        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
+    return len(new_ids)
 
 
 def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
@@ -200,7 +235,10 @@ def _dispatch_after_commit(ids: list[int]) -> None:
     from portal.sms.tasks import dispatch_outbox
 
     try:
-        dispatch_outbox.apply_async(kwargs={"ids": ids}, retry=False)
+        # A short repr: Celery would otherwise format every id for its logs.
+        dispatch_outbox.apply_async(
+            kwargs={"ids": ids}, kwargsrepr=f"{{'ids': <{len(ids)} ids>}}", retry=False
+        )
     except Exception as exc:  # broker down: the sweep will send these rows
         logger.warning(
             "SMS outbox: could not queue %d messages (%s); the sweep will send them",

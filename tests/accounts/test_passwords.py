@@ -152,6 +152,15 @@ def test_reminder_skips_who_cannot_or_need_not_get_it():
     assert list(OutboxMessage.objects.values_list("to", flat=True)) == [due.phone]
 
 
+def test_reminder_key_names_the_partner_and_the_password_it_is_for(partner):
+    # The same key on every database: PostgreSQL writes it in SQL, others in Python.
+    password_reminders_send(now=partner.password_changed_at + dt.timedelta(days=180))
+    reminder = OutboxMessage.objects.get(kind="password_reminder")
+    changed = partner.password_changed_at.astimezone(dt.UTC)
+    assert reminder.idempotency_key == f"pw-reminder:{partner.pk}:{changed:%Y%m%d%H%M%S%f}"
+    assert reminder.body.endswith("/accounts/login/")
+
+
 def test_reminder_follows_the_max_age_setting(settings):
     _aged_partner("01020000001", days=100)
     assert password_reminders_send() == 0

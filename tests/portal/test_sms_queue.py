@@ -7,7 +7,7 @@ from django.db import connection, transaction
 
 from portal.sms.backends import locmem
 from portal.sms.models import OutboxMessage, OutboxStatus
-from portal.sms.services import SmsDraft, sms_queue, sms_queue_many
+from portal.sms.services import SmsDraft, sms_queue, sms_queue_many, sms_queue_select
 from tests.support.celery_worker import eager_tasks
 
 pytestmark = pytest.mark.django_db
@@ -103,6 +103,43 @@ def test_key_written_by_a_concurrent_transaction_is_not_queued_twice():
     assert created == 1
     rows = dict(OutboxMessage.objects.values_list("idempotency_key", "body"))
     assert rows == {"race": "먼저", "other": "다른 키"}
+
+
+@pytest.mark.postgres
+def test_queue_select_writes_one_row_per_new_key_and_sends_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    sms_queue(to="01011112222", body="먼저", kind="notice", idempotency_key="s-1")
+    rows = "SELECT '0101111' || lpad(n::text, 4, '0'), %s || n, %s, 's-' || n"
+    with django_capture_on_commit_callbacks(execute=True):
+        created = sms_queue_select(
+            with_sql="WITH numbers AS (SELECT generate_series(1, %s) AS n)",
+            with_params=[4],
+            select_sql=f"{rows} FROM numbers UNION ALL {rows} FROM numbers WHERE n = 2",
+            params=["알림 ", "notice", "알림 ", "notice"],
+        )
+    assert created == 3  # s-1 was queued before, s-2 appears twice
+    queued = OutboxMessage.objects.filter(idempotency_key__startswith="s-").order_by("id")
+    assert [(m.to, m.body, m.idempotency_key) for m in queued] == [
+        ("01011112222", "먼저", "s-1"),
+        ("01011110002", "알림 2", "s-2"),
+        ("01011110003", "알림 3", "s-3"),
+        ("01011110004", "알림 4", "s-4"),
+    ]
+    # s-1's own commit callback was not captured: only the three new rows were sent.
+    assert [m.status for m in queued] == [OutboxStatus.PENDING] + [OutboxStatus.SENT] * 3
+    assert sorted(sms.idempotency_key for sms in locmem.outbox) == ["s-2", "s-3", "s-4"]
+
+
+def test_queue_select_runs_on_postgresql_and_is_refused_elsewhere():
+    one_row = "SELECT '01012345678', '알림', 'notice', 'only'"
+    if connection.vendor == "postgresql":
+        assert sms_queue_select(select_sql=one_row, params=[]) == 1
+        assert OutboxMessage.objects.get().idempotency_key == "only"
+    else:
+        with pytest.raises(NotImplementedError):
+            sms_queue_select(select_sql=one_row, params=[])
+        assert not OutboxMessage.objects.exists()
 
 
 def test_queueing_one_message_costs_a_fixed_handful_of_queries(django_assert_num_queries):
