@@ -1,13 +1,17 @@
 """Set-based inserts for large writes (bulk enrollment, bulk account provisioning).
 
 On PostgreSQL the primary keys are drawn from the table's sequence in one query and
-the rows go in with ``COPY``: the 100,000-row upload must stay within a small factor
-of a plain ``COPY``. Elsewhere (SQLite) the same rows go through ``bulk_create``.
-Callers pass plain values in the database's own form (``str``, ``int``, ``bool``,
-``date``, aware ``datetime``, ``None``), so no per-field ORM preparation runs per row.
+the rows go in with one binary ``COPY``: the server parses no SQL values, the driver
+formats each row in C, and the 100,000-row upload and the 04:00 ledger job stay within a
+small factor of a plain ``COPY``. ``COPY`` fires the triggers an ``INSERT`` does,
+statement triggers with their transition tables included. Elsewhere (SQLite) the same
+rows go through ``bulk_create``. Callers pass plain values in the database's own form
+(``str``, ``int``, ``bool``, ``date``, aware ``datetime``, ``Decimal``, ``None``), so no
+per-field ORM preparation runs per row; errors are Django's (``IntegrityError`` ...).
 """
 
 import enum
+import re
 from collections.abc import Sequence
 
 from django.db import connections, models, transaction
@@ -21,6 +25,13 @@ def _default(field: models.Field):
     if isinstance(value, enum.Enum):
         return value.value
     return value
+
+
+def _copy_type(field: models.Field, connection) -> str:
+    """The column's type as the driver's binary ``COPY`` names it (``varchar``, not
+    ``varchar(120)``)."""
+    target = field.target_field if field.is_relation else field
+    return re.sub(r"\(.*\)", "", target.db_type(connection)).strip()
 
 
 def rows_insert(
@@ -58,16 +69,25 @@ def rows_insert(
         for field, value in zip(rest, tail, strict=True)
     )
     quote = connection.ops.quote_name
-    column_sql = ", ".join(quote(f.column) for f in [meta.pk, *fields, *rest])
-    with transaction.atomic(using=using), connection.cursor() as cursor:
+    all_fields = [meta.pk, *fields, *rest]
+    column_sql = ", ".join(quote(f.column) for f in all_fields)
+    types = [_copy_type(f, connection) for f in all_fields]
+    with (
+        transaction.atomic(using=using),
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+    ):
+        # The sequence is looked up once, not once per id.
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [meta.db_table, meta.pk.column, len(rows)],
+            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass)"
+            " AS s (seq), generate_series(1, %s)",
+            [quote(meta.db_table), meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]
         # The table and column names come from the model, never from input.
-        statement = f"COPY {quote(meta.db_table)} ({column_sql}) FROM STDIN"
+        statement = f"COPY {quote(meta.db_table)} ({column_sql}) FROM STDIN (FORMAT BINARY)"
         with cursor.cursor.copy(statement) as copy:
+            copy.set_types(types)
             for pk, row in zip(ids, rows, strict=True):
                 if json_at:
                     row = tuple(
