@@ -121,7 +121,9 @@ class User(AbstractUser):
     phone = models.CharField("휴대폰 번호", max_length=11, unique=True, null=True, blank=True)
     name = models.CharField("이름", max_length=50, blank=True)
     birth_date = models.DateField("생년월일", null=True, blank=True)
-    qualification_no = models.CharField("자격번호", max_length=30, blank=True, db_index=True)
+    # Indexed in Meta: a field index would also get a pattern-matching copy that nothing
+    # searches with.
+    qualification_no = models.CharField("자격번호", max_length=30, blank=True)
     driver_type = models.CharField(
         "기사 유형", max_length=10, choices=DriverType.choices, blank=True
     )
@@ -136,9 +138,15 @@ class User(AbstractUser):
     provisioned_at = models.DateTimeField("사전 발급", null=True, blank=True)
     withdrawn_at = models.DateTimeField("탈퇴한 때", null=True, blank=True)
 
+    # The history is read per account (by id and date), never searched by its other
+    # columns: they carry no index, so a bulk upload writes its history rows cheaply.
+    # The staff member of each change is kept without a foreign key, which would cost a
+    # check per history row.
     history = HistoricalRecords(
         excluded_fields=["password", "last_login", "password_reminded_at"],
         history_change_reason_field=models.TextField(null=True),
+        no_db_index=["username", "phone", "qualification_no"],
+        user_db_constraint=False,
     )
 
     class Meta:
@@ -155,6 +163,7 @@ class User(AbstractUser):
                 name="user_withdrawn_has_no_phone",
             ),
         ]
+        indexes = [models.Index(fields=["qualification_no"], name="user_qualification_no")]
 
     def __str__(self) -> str:
         return self.name or self.get_username()
@@ -199,8 +208,12 @@ class RosterEntry(models.Model):
     created_at = models.DateTimeField("등록한 때", default=clock.now)
     updated_at = models.DateTimeField("고친 때", default=clock.now)
 
+    # Read per entry, never searched: see User.history.
     history = HistoricalRecords(
-        m2m_fields=[services], history_change_reason_field=models.TextField(null=True)
+        m2m_fields=[services],
+        history_change_reason_field=models.TextField(null=True),
+        no_db_index=["phone", "user", "transport_company"],
+        user_db_constraint=False,
     )
 
     class Meta:

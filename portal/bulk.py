@@ -77,10 +77,11 @@ def rows_insert(
         connection.cursor() as cursor,
         connection.wrap_database_errors,
     ):
-        # The sequence is looked up once, not once per id.
+        # The sequence is looked up once, not once per id (OFFSET 0 keeps the planner
+        # from pulling the look-up into every row: ten times slower).
         cursor.execute(
-            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass)"
-            " AS s (seq), generate_series(1, %s)",
+            "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
+            " OFFSET 0) AS s (seq), generate_series(1, %s)",
             [quote(meta.db_table), meta.pk.column, len(rows)],
         )
         ids = [row[0] for row in cursor.fetchall()]

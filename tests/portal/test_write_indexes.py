@@ -1,0 +1,65 @@
+"""The tables a bulk upload and the daily jobs write carry only the indexes that reads
+use: every index is paid for by every written row."""
+
+import pytest
+from django.db import connection
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+# Pattern-matching copies (varchar_pattern_ops) that stay: a partner's ID and phone.
+PATTERN_INDEXES_KEPT = {
+    ("accounts_user", "username"),
+    ("accounts_user", "phone"),
+    ("accounts_rosterentry", "phone"),
+}
+HISTORY_INDEXED_COLUMNS = {"history_id", "id", "history_date"}
+
+
+def _indexes(table: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = %s", [table])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.parametrize(
+    "table",
+    [
+        "accounts_user",
+        "accounts_rosterentry",
+        "accounts_historicaluser",
+        "accounts_historicalrosterentry",
+        "courses_enrollment",
+        "courses_historicalenrollment",
+        "sms_outboxmessage",
+    ],
+)
+def test_no_pattern_index_nothing_searches_with(table):
+    pattern = [d for d in _indexes(table) if "varchar_pattern_ops" in d]
+    kept = [
+        d for d in pattern if any(t == table and f"({c} " in d for t, c in PATTERN_INDEXES_KEPT)
+    ]
+    assert pattern == kept
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["accounts_historicaluser", "accounts_historicalrosterentry", "courses_historicalenrollment"],
+)
+def test_history_is_indexed_by_object_and_date_only(table):
+    columns = set()
+    for definition in _indexes(table):
+        columns.update(c.strip() for c in definition.split("(", 1)[1].rstrip(")").split(","))
+    assert columns <= HISTORY_INDEXED_COLUMNS | {"history_user_id"}
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["accounts_historicaluser", "accounts_historicalrosterentry", "courses_historicalenrollment"],
+)
+def test_history_rows_have_no_foreign_key_to_check(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid = %s::regclass",
+            [table],
+        )
+        assert cursor.fetchone()[0] == 0
