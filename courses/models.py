@@ -174,6 +174,8 @@ class Enrollment(models.Model):
     )
     lessons_completed = models.PositiveIntegerField("마친 강의 수", default=0)
     # Staff accounts are never deleted, so these two need no index of their own.
+    # Who registered, cleared and uploaded an attempt: kept by the ORM's on_delete rules
+    # without a database foreign key, which a bulk upload would pay a check per row for.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="등록한 사람",
@@ -182,6 +184,7 @@ class Enrollment(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField("등록한 때")
     started_at = models.DateTimeField("시작한 때", null=True, blank=True)
@@ -199,6 +202,7 @@ class Enrollment(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     expired_at = models.DateTimeField("만료된 때", null=True, blank=True)
     # Identifies the upload row that created this attempt: the same row uploaded again
@@ -211,6 +215,7 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="enrollments",
+        db_constraint=False,
     )
 
     # The history is read per attempt (by id and date), never searched by its other

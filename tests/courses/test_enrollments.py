@@ -55,6 +55,25 @@ def test_one_open_attempt_per_partner_and_course_in_the_database():
         )
 
 
+def test_who_registered_an_attempt_cannot_be_deleted_and_a_deleted_upload_is_let_go():
+    from django.db.models import ProtectedError
+
+    from accounts.models import User
+    from courses.models import ImportBatch
+
+    staff = User.objects.create_user(username="staff-1", is_staff=True)
+    enrollment = factories.enroll(factories.partner(), factories.course(), by=staff)
+    with pytest.raises(ProtectedError):
+        staff.delete()
+    batch = ImportBatch.objects.create(
+        file_name="a.csv", file_sha256="0" * 64, uploaded_by=staff, uploaded_at=clock.now()
+    )
+    Enrollment.objects.filter(pk=enrollment.pk).update(import_batch=batch)
+    batch.delete()
+    enrollment.refresh_from_db()
+    assert enrollment.import_batch_id is None and enrollment.created_by_id == staff.pk
+
+
 def test_expiry_job_expires_open_attempts_after_the_deadline_once():
     with clock.travel(clock.at(DAY, 9)):
         user = factories.partner()

@@ -63,3 +63,15 @@ def test_history_rows_have_no_foreign_key_to_check(table):
             [table],
         )
         assert cursor.fetchone()[0] == 0
+
+
+def test_attempts_check_their_partner_and_course_in_the_database():
+    # Who registered, cleared or uploaded an attempt is kept by the ORM (PROTECT,
+    # SET_NULL); the partner and the course are also foreign keys in the database.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
+            " ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)"
+            " WHERE c.contype = 'f' AND c.conrelid = 'courses_enrollment'::regclass"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == ["course_id", "user_id"]
