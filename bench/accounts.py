@@ -199,12 +199,12 @@ django.setup()
 import datetime as dt
 from django.db import connection
 from accounts.services.passwords import password_reminders_send
-from portal.celery import app
-# What a worker has done before it runs the job: imported the task modules, finalized
-# the app (its task registry), opened its database connection and loaded its broker
+from portal.celery import app, worker_warm_up
+# What a worker has done before it runs the job: imported the task modules, warmed up
+# (portal.celery.worker_warm_up), opened its database connection and loaded its broker
 # transport.
 app.loader.import_default_modules()
-app.finalize(auto=True)
+worker_warm_up()
 connection.ensure_connection()
 with app.producer_or_acquire():
     pass

@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -8,3 +9,18 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["portal.sms"])
+
+
+def worker_warm_up() -> None:
+    """Load what a worker's first task would otherwise load while it runs: the task
+    registry (the app finalized) and the URLconf with every view module (jobs write
+    links into their SMS)."""
+    from django.urls import get_resolver
+
+    app.finalize(auto=True)
+    get_resolver().url_patterns  # noqa: B018
+
+
+@worker_process_init.connect
+def _warm_up_worker_process(**kwargs) -> None:
+    worker_warm_up()

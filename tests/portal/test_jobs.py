@@ -31,3 +31,16 @@ DATED_COMMANDS = sorted(set(JOB_COMMANDS.values()) - {"sms_sweep"})
 def test_a_dated_job_refuses_a_malformed_date_in_plain_korean(command):
     with pytest.raises(CommandError, match="날짜는 YYYY-MM-DD 형식으로"):
         call_command(command, "--date", "2025-13-01")
+
+
+def test_worker_processes_warm_up_the_task_registry_and_the_urlconf():
+    from celery.signals import worker_process_init
+    from django.urls import clear_url_caches, get_resolver
+
+    from portal.celery import _warm_up_worker_process, app
+
+    assert _warm_up_worker_process in [receiver() for _, receiver in worker_process_init.receivers]
+    clear_url_caches()
+    _warm_up_worker_process()
+    assert app.finalized
+    assert "url_patterns" in get_resolver().__dict__
