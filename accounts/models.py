@@ -118,11 +118,12 @@ class User(AbstractUser):
     normalised 11 digits; staff have a plain username and no phone.
     """
 
-    phone = models.CharField("휴대폰 번호", max_length=11, unique=True, null=True, blank=True)
+    # Unique and indexed through Meta: a unique or indexed field would also get a
+    # pattern-matching index copy that nothing searches with and every account written
+    # pays for. Forms still report a taken number on the field.
+    phone = models.CharField("휴대폰 번호", max_length=11, null=True, blank=True)  # noqa: DJ001 (unique: staff have none)
     name = models.CharField("이름", max_length=50, blank=True)
     birth_date = models.DateField("생년월일", null=True, blank=True)
-    # Indexed in Meta: a field index would also get a pattern-matching copy that nothing
-    # searches with.
     qualification_no = models.CharField("자격번호", max_length=30, blank=True)
     driver_type = models.CharField(
         "기사 유형", max_length=10, choices=DriverType.choices, blank=True
@@ -153,6 +154,7 @@ class User(AbstractUser):
         verbose_name = "회원"
         verbose_name_plural = "회원"
         constraints = [
+            models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
             models.CheckConstraint(
                 condition=Q(phone__isnull=True) | Q(phone__regex=r"^010[0-9]{8}$"),
                 name="user_phone_normalised",
@@ -179,7 +181,8 @@ class User(AbstractUser):
 class RosterEntry(models.Model):
     """A driver registered by a transport company: who may sign up (운수사 등록 번호)."""
 
-    phone = models.CharField("휴대폰 번호", max_length=11, unique=True)
+    # Unique through Meta (see User.phone).
+    phone = models.CharField("휴대폰 번호", max_length=11)
     name = models.CharField("이름", max_length=50)
     birth_date = models.DateField("생년월일")
     transport_company = models.ForeignKey(
@@ -221,6 +224,7 @@ class RosterEntry(models.Model):
         verbose_name_plural = "명단(운수사 등록)"
         ordering = ["phone"]
         constraints = [
+            models.UniqueConstraint(fields=["phone"], name="roster_phone_unique"),
             models.CheckConstraint(
                 condition=Q(phone__regex=r"^010[0-9]{8}$"), name="roster_phone_normalised"
             ),

@@ -240,7 +240,12 @@ class Enrollment(models.Model):
         verbose_name_plural = "수강"
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["completion_no"], name="courses_completion_no_unique"),
+            # Only completed attempts have a number: the others take no index entry.
+            models.UniqueConstraint(
+                fields=["completion_no"],
+                condition=Q(completion_no__isnull=False),
+                name="courses_completion_no_unique",
+            ),
             models.UniqueConstraint(fields=["import_key"], name="courses_import_key_unique"),
             models.UniqueConstraint(
                 fields=["user", "course", "attempt"], name="courses_enrollment_unique_attempt"

@@ -40,3 +40,24 @@ def test_other_input_is_refused_in_plain_korean(raw):
     with pytest.raises(ValidationError) as error:
         normalize_phone(raw)
     assert "010" in error.value.messages[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ["user", "roster"])
+def test_a_taken_number_is_reported_on_the_phone_field(model):
+    import datetime as dt
+
+    from accounts.models import RosterEntry, User
+
+    if model == "user":
+        User.objects.create(username="01012345678", phone="01012345678")
+        again = User(username="someone-else", phone="01012345678")
+    else:
+        RosterEntry.objects.create(
+            phone="01012345678", name="기사", birth_date=dt.date(1965, 3, 12)
+        )
+        again = RosterEntry(phone="01012345678", name="다른 기사", birth_date=dt.date(1970, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        again.validate_constraints()
+    assert list(error.value.message_dict) == ["phone"]
+    assert "이미 존재합니다" in error.value.message_dict["phone"][0]

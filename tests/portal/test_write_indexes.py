@@ -6,12 +6,8 @@ from django.db import connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# Pattern-matching copies (varchar_pattern_ops) that stay: a partner's ID and phone.
-PATTERN_INDEXES_KEPT = {
-    ("accounts_user", "username"),
-    ("accounts_user", "phone"),
-    ("accounts_rosterentry", "phone"),
-}
+# The pattern-matching copy (varchar_pattern_ops) that stays: Django's own on the ID.
+PATTERN_INDEXES_KEPT = {("accounts_user", "username")}
 HISTORY_INDEXED_COLUMNS = {"history_id", "id", "history_date"}
 
 
