@@ -26,6 +26,7 @@ from courses.models import (
 )
 from courses.rows import Columns
 from portal import clock
+from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -129,7 +130,7 @@ def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     sql = query.read_sql
     if locked and connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF p"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -153,7 +154,7 @@ def _progress_write(query: _ReportQuery, progress: LessonProgress, **values) -> 
     params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
     updated_at = meta.get_field("updated_at")
     params += [progress.pk, updated_at.get_db_prep_value(progress.updated_at, connection)]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(query.write_sql, params)
         return cursor.rowcount == 1
 
