@@ -35,6 +35,7 @@ from courses.models import (
 )
 from courses.rows import Columns
 from portal import clock
+from portal.prepared import prepared_cursor
 
 
 def _lesson_count() -> Subquery:
@@ -105,9 +106,29 @@ class _DashboardQuery:
 def _dashboard_query(vendor: str) -> _DashboardQuery:
     from accounts.models import RosterEntry, Service, User
 
-    users = Columns(User, "u")
-    enrollments = Columns(Enrollment, "e")
-    courses = Columns(Course, "c", ("id", "code", "title", "kind"))
+    # Only what the page and the session check use: the rows are also the key of the
+    # rendered page, and every other column (timestamps above all) would cost its
+    # conversion on every request. Another field read from these instances costs a
+    # query of its own, which the dashboard's query-count test would show.
+    users = Columns(
+        User, "u", ("id", "password", "is_active", "username", "name", "phone", "driver_type")
+    )
+    enrollments = Columns(
+        Enrollment,
+        "e",
+        (
+            "id",
+            "course_id",
+            "attempt",
+            "deadline",
+            "status",
+            "lessons_completed",
+            "completed_at",
+            "completion_no",
+            "cleared_at",
+        ),
+    )
+    courses = Columns(Course, "c", ("id", "title", "kind"))
     quote = connection.ops.quote_name
     lesson = quote(Lesson._meta.db_table)
     progress = quote(LessonProgress._meta.db_table)
@@ -115,10 +136,10 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     course = quote(Course._meta.db_table)
     through = quote(RosterEntry.services.through._meta.db_table)
     # Open courses of the partner's services not taken yet (as partner_open_courses),
-    # as one JSON array of [id, title, description, service name].
+    # as the text of one JSON array of [id, title, description, service name].
     fields = "o.id, o.title, o.description, s.name"
     aggregate = (
-        f"json_agg(json_build_array({fields}))"
+        f"json_agg(json_build_array({fields}))::text"
         if vendor == "postgresql"
         else f"json_group_array(json_array({fields}))"
     )
@@ -151,16 +172,14 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     return _DashboardQuery(users, enrollments, courses, sql)
 
 
-def partner_dashboard(*, user_id: int) -> Dashboard:
-    """The partner's user row, attempts and open courses in one query, whatever the
-    number of attempts and lessons.
+def partner_dashboard_rows(*, user_id: int) -> tuple[tuple, ...]:
+    """The rows of the partner's dashboard: user, attempts and open courses, one query
+    whatever the number of attempts and lessons.
 
-    Attempts come as from :func:`partner_enrollments` (lesson count and resume point
-    included), open courses as from :func:`partner_open_courses`; ``user`` is None
-    when no user has this id.
+    Plain values only (the open courses as JSON text), so that equal rows mean an
+    equal page (portal.page_cache); empty when no user has this id.
     """
     query = _dashboard_query(connection.vendor)
-    users, columns, courses = query.users, query.enrollments, query.courses
     params = [
         CourseKind.OPEN.value,
         True,
@@ -170,9 +189,25 @@ def partner_dashboard(*, user_id: int) -> Dashboard:
         EnrollmentStatus.COMPLETED.value,
         user_id,
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(query.sql, params)
-        rows = cursor.fetchall()
+        return tuple(cursor.fetchall())
+
+
+def partner_dashboard_user(rows: tuple[tuple, ...]):
+    """The partner's user row from :func:`partner_dashboard_rows` (None if none)."""
+    if not rows:
+        return None
+    return _dashboard_query(connection.vendor).users.instance(rows[0])
+
+
+def partner_dashboard_from_rows(rows: tuple[tuple, ...]) -> Dashboard:
+    """Attempts as from :func:`partner_enrollments` (lesson count and resume point
+    included) and open courses as from :func:`partner_open_courses`, from the rows of
+    :func:`partner_dashboard_rows`.
+    """
+    query = _dashboard_query(connection.vendor)
+    users, columns, courses = query.users, query.enrollments, query.courses
     if not rows:
         return Dashboard(user=None, enrollments=[], open_courses=[])
     user = users.instance(rows[0])
@@ -185,13 +220,17 @@ def partner_dashboard(*, user_id: int) -> Dashboard:
         enrollment.lesson_count = row[-3] or 0
         enrollment.next_position = row[-2]
         enrollments.append(enrollment)
-    found = rows[0][-1] or []
-    if isinstance(found, str):
-        found = json.loads(found)
     open_courses = sorted(
-        (OpenCourse(*item) for item in found), key=lambda course: (course.title, course.pk)
+        (OpenCourse(*item) for item in json.loads(rows[0][-1] or "[]")),
+        key=lambda course: (course.title, course.pk),
     )
     return Dashboard(user=user, enrollments=enrollments, open_courses=open_courses)
+
+
+def partner_dashboard(*, user_id: int) -> Dashboard:
+    """The partner's user row, attempts and open courses (``user`` is None when no user
+    has this id), in one query."""
+    return partner_dashboard_from_rows(partner_dashboard_rows(user_id=user_id))
 
 
 def partner_open_courses(*, user_id: int) -> list[Course]:
