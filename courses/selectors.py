@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from courses.models import (
     OPEN_STATUSES,
@@ -104,6 +105,8 @@ class _DashboardQuery:
 
 @functools.cache
 def _dashboard_query(vendor: str) -> _DashboardQuery:
+    from django.contrib.sessions.models import Session
+
     from accounts.models import RosterEntry, Service, User
 
     # Only what the page and the session check use: the rows are also the key of the
@@ -156,28 +159,37 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     )
     # The user's row joined to each of their attempts (with the course, its lesson count
     # and the first lesson not yet done); one row with empty attempt columns when there
-    # is no attempt.
+    # is no attempt. Last, the session's row when one is asked for (partner_session).
     sql = (
         f"SELECT {users.sql()}, {enrollments.sql()}, {courses.sql()}, "  # noqa: S608 (names from the models)
         f"(SELECT COUNT(*) FROM {lesson} l WHERE l.course_id = e.course_id), "
         f"(SELECT MIN(l.position) FROM {lesson} l WHERE l.course_id = e.course_id "
         f"AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.enrollment_id = e.id "
         "AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)), "
-        f"({open_courses}) "
+        f"({open_courses}), ss.session_data "
         f"FROM {quote(User._meta.db_table)} u "
         f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
         f"LEFT JOIN {course} c ON c.id = e.course_id "
+        f"LEFT JOIN {quote(Session._meta.db_table)} ss "
+        "ON ss.session_key = %s AND ss.expire_date > %s "
         "WHERE u.id = %s ORDER BY e.deadline, e.attempt DESC, e.id"
     )
     return _DashboardQuery(users, enrollments, courses, sql)
 
 
-def partner_dashboard_rows(*, user_id: int) -> tuple[tuple, ...]:
+@dataclasses.dataclass(frozen=True)
+class DashboardRows:
+    rows: tuple[tuple, ...]  # user, attempts and open courses; empty: no such user
+    session_data: str | None  # the live session row asked for, if any
+
+
+def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> DashboardRows:
     """The rows of the partner's dashboard: user, attempts and open courses, one query
-    whatever the number of attempts and lessons.
+    whatever the number of attempts and lessons, with the database row of the session
+    ``session_key`` when given (and not expired).
 
     Plain values only (the open courses as JSON text), so that equal rows mean an
-    equal page (portal.page_cache); empty when no user has this id.
+    equal page (portal.page_cache).
     """
     query = _dashboard_query(connection.vendor)
     params = [
@@ -187,11 +199,16 @@ def partner_dashboard_rows(*, user_id: int) -> tuple[tuple, ...]:
         user_id,
         *(status.value for status in OPEN_STATUSES),
         EnrollmentStatus.COMPLETED.value,
+        session_key,
+        timezone.now(),
         user_id,
     ]
     with prepared_cursor() as cursor:
         cursor.execute(query.sql, params)
-        return tuple(cursor.fetchall())
+        rows = cursor.fetchall()
+    return DashboardRows(
+        rows=tuple(row[:-1] for row in rows), session_data=rows[0][-1] if rows else None
+    )
 
 
 def partner_dashboard_user(rows: tuple[tuple, ...]):
@@ -230,7 +247,7 @@ def partner_dashboard_from_rows(rows: tuple[tuple, ...]) -> Dashboard:
 def partner_dashboard(*, user_id: int) -> Dashboard:
     """The partner's user row, attempts and open courses (``user`` is None when no user
     has this id), in one query."""
-    return partner_dashboard_from_rows(partner_dashboard_rows(user_id=user_id))
+    return partner_dashboard_from_rows(partner_dashboard_rows(user_id=user_id).rows)
 
 
 def partner_open_courses(*, user_id: int) -> list[Course]:

@@ -55,10 +55,13 @@ def _route(name: str, count: int):
 def dashboard(request: HttpRequest) -> HttpResponse:
     # The user's row comes with the attempts (see courses.partner_session); the page is
     # rendered once per state of those rows and day (portal.page_cache).
-    user_id = partner_session.claimed_user_id(request)
-    rows = selectors.partner_dashboard_rows(user_id=user_id) if user_id is not None else ()
+    claim = partner_session.claim(request)
+    if claim is None:
+        return redirect_to_login(request.get_full_path())
+    read = selectors.partner_dashboard_rows(user_id=claim.user_id, session_key=claim.session_key)
+    rows = read.rows
     user = selectors.partner_dashboard_user(rows)
-    if user is None or not partner_session.accept(request, user):
+    if not partner_session.accept(request, user, claim, read.session_data):
         return redirect_to_login(request.get_full_path())
     today = clock.today()
     return page_cache.render_kept(
@@ -210,8 +213,8 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
     The partner's user row is read with the progress row and checked as Django checks
     a session (see courses.partner_session).
     """
-    user_id = partner_session.claimed_user_id(request)
-    if user_id is None:
+    claim = partner_session.claim(request)
+    if claim is None:
         return JsonResponse({"error": "login"}, status=403)
     try:
         intervals = intervals_parse(request.POST.get("s", ""))
@@ -222,12 +225,15 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
         return JsonResponse({"error": "bad report"}, status=400)
     try:
         state = video_progress_report(
-            user_id=user_id,
+            user_id=claim.user_id,
             enrollment_id=enrollment_id,
             lesson_id=lesson_id,
             intervals=intervals,
             position=position,
-            accept_user=lambda user: partner_session.accept(request, user),
+            session_key=claim.session_key,
+            accept_user=lambda user, session_data: partner_session.accept(
+                request, user, claim, session_data
+            ),
         )
     except NotLoggedIn:
         return JsonResponse({"error": "login"}, status=403)

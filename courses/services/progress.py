@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone as django_timezone
 
 from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
@@ -94,6 +95,8 @@ class _ReportQuery:
 
 @functools.cache
 def _report_query(vendor: str) -> _ReportQuery:
+    from django.contrib.sessions.models import Session
+
     from accounts.models import User
 
     progress = Columns(
@@ -104,12 +107,16 @@ def _report_query(vendor: str) -> _ReportQuery:
     user = Columns(User, "u", ("id", "password", "is_active"))
     quote = connection.ops.quote_name
     table = quote(LessonProgress._meta.db_table)
+    # Last, the session's row when one is asked for (courses.partner_session).
     read_sql = (
-        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()} "  # noqa: S608 (names from the models)
+        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
+        "s.session_data "
         f"FROM {table} p "
         f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
         f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
         f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
+        f"LEFT JOIN {quote(Session._meta.db_table)} s "
+        "ON s.session_key = %s AND s.expire_date > %s "
         "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
     )
     write_sql = (
@@ -144,7 +151,7 @@ def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     start += len(query.enrollment)
     (duration,) = query.lesson.values(row, start)
     user = query.user.instance(row, start + len(query.lesson))
-    return progress, status, deadline, duration, user
+    return progress, status, deadline, duration, user, row[-1]
 
 
 def _progress_write(query: _ReportQuery, progress: LessonProgress, **values) -> bool:
@@ -166,7 +173,8 @@ def video_progress_report(
     lesson_id: int,
     intervals: list[Interval],
     position: float,
-    accept_user: Callable[[User], bool] | None = None,
+    session_key: str | None = None,
+    accept_user: Callable[[User, str | None], bool] | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
@@ -178,21 +186,29 @@ def video_progress_report(
     read of the row with its attempt, lesson and partner, and a conditional update.
 
     ``accept_user`` is given the partner's user row (id, password hash, active flag)
+    and the database row of the session ``session_key`` (read with it, when given)
     before anything is written; when it answers False, ``NotLoggedIn`` is raised.
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
     query = _report_query(connection.vendor)
-    params = [enrollment_id, lesson_id, user_id, LessonKind.VIDEO.value]
+    params = [
+        session_key,
+        django_timezone.now(),
+        enrollment_id,
+        lesson_id,
+        user_id,
+        LessonKind.VIDEO.value,
+    ]
     for attempt in range(3):
         # Two optimistic tries, then a locked one (many reports racing for one row).
         locked = attempt == 2
         with transaction.atomic() if locked else contextlib.nullcontext():
-            progress, status, deadline, duration, user = _progress_read(
+            progress, status, deadline, duration, user, session_data = _progress_read(
                 query, params, locked=locked
             )
-            if attempt == 0 and accept_user is not None and not accept_user(user):
+            if attempt == 0 and accept_user is not None and not accept_user(user, session_data):
                 raise NotLoggedIn
             if not _is_open_at(status=status, deadline=deadline, now=now):
                 raise ProgressRefused
