@@ -119,9 +119,16 @@ def _report_query(vendor: str) -> _ReportQuery:
         "ON s.session_key = %s AND s.expire_date > %s "
         "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
     )
+    # Conditional on what the merge started from: the watched total (it grows with
+    # every interval credited) and the completion. A report that raced one which
+    # credited nothing (a repeat, a pause) need not read again; updated_at only moves
+    # forward, so the next report's allowance never counts time twice.
+    latest = "GREATEST" if vendor == "postgresql" else "MAX"
+    same_completion = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
     write_sql = (
         f"UPDATE {table} SET watched = %s, watched_seconds = %s, position_seconds = %s, "  # noqa: S608 (names from the models)
-        "updated_at = %s, completed_at = %s WHERE id = %s AND updated_at = %s"
+        f"updated_at = {latest}(updated_at, %s), completed_at = %s "
+        f"WHERE id = %s AND watched_seconds = %s AND completed_at {same_completion} %s"
     )
     if vendor == "postgresql":
         # The report's own transaction commits without waiting for the disk flush: a
@@ -154,13 +161,16 @@ def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     return progress, status, deadline, duration, user, row[-1]
 
 
-def _progress_write(query: _ReportQuery, progress: LessonProgress, **values) -> bool:
-    """Store ``values`` unless the row was written since it was read (another tab)."""
+def _progress_write(
+    query: _ReportQuery, progress: LessonProgress, *, read: tuple[float, object], **values
+) -> bool:
+    """Store ``values`` unless another report credited seconds or completed the lesson
+    since ``read`` (the watched total and completion time read)."""
     meta = LessonProgress._meta
     names = ("watched", "watched_seconds", "position_seconds", "updated_at", "completed_at")
     params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
-    updated_at = meta.get_field("updated_at")
-    params += [progress.pk, updated_at.get_db_prep_value(progress.updated_at, connection)]
+    completed_at = meta.get_field("completed_at")
+    params += [progress.pk, read[0], completed_at.get_db_prep_value(read[1], connection)]
     with prepared_cursor() as cursor:
         cursor.execute(query.write_sql, params)
         return cursor.rowcount == 1
@@ -212,6 +222,7 @@ def video_progress_report(
                 raise NotLoggedIn
             if not _is_open_at(status=status, deadline=deadline, now=now):
                 raise ProgressRefused
+            read = (progress.watched_seconds, progress.completed_at)
             merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
             total = intervals_total(merged)
             elapsed = max(0.0, (now - progress.updated_at).total_seconds())
@@ -223,11 +234,13 @@ def video_progress_report(
                 progress.completed_at is None
                 and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
             )
-            # Optimistic write: only if nobody wrote the row since it was read (another
-            # tab, a retried request); otherwise read again. No lock, no extra round trips.
+            # Optimistic write: only if no other report (another tab, a retried request)
+            # credited seconds since the read; otherwise read again. No lock, no extra
+            # round trips.
             written = _progress_write(
                 query,
                 progress,
+                read=read,
                 watched=progress.watched,
                 watched_seconds=progress.watched_seconds,
                 position_seconds=position,
