@@ -1,17 +1,28 @@
-"""The logged-in partner of a request, checked against a user row read with the page's data.
+"""The logged-in partner of a request, checked against rows read with the page's data.
 
 Django's ``AuthenticationMiddleware`` loads the user with a query of its own on first
-use of ``request.user``. The partner pages that are called most (the dashboard and the
-player's progress reports) read the user's row in the same query as their data instead,
-then apply the same checks as ``django.contrib.auth.get_user``: the session names a
-configured backend that loads users by primary key, the user is active, and the session
-carries the HMAC of the user's current password hash (so a password change or a
-withdrawal ends every other session of that user at once).
+use of ``request.user``, after the session was read from Redis. The partner pages that
+are called most (the dashboard and the player's progress reports) read the user's row,
+and the session's own database row, in the same query as their data instead, then
+apply the same checks as ``django.contrib.auth.get_user``: the session names a
+configured backend that loads users by primary key, the user is active, and the
+session carries the HMAC of the user's current password hash (so a password change or
+a withdrawal ends every other session of that user at once).
+
+Which user's data to read is known before the session is: each worker remembers, for a
+session key it has accepted, the user it named (a key never changes hands: Django
+flushes or cycles the key at every login). The session row read with the data is the
+authority: with the ``db`` and ``cached_db`` engines every write of a session reaches
+the database first, and logging out deletes the row, so the row read is what Redis
+holds or newer. A session this worker has not seen yet is read as usual first.
 """
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import functools
+import threading
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -30,6 +41,15 @@ from django.utils.crypto import constant_time_compare
 if TYPE_CHECKING:
     from accounts.models import User
 
+_ENGINES_IN_DATABASE = {
+    "django.contrib.sessions.backends.db",
+    "django.contrib.sessions.backends.cached_db",
+}
+_KNOWN_SESSIONS = 10_000
+
+_users_by_session: collections.OrderedDict[str, int] = collections.OrderedDict()
+_lock = threading.Lock()
+
 
 @functools.cache
 def _loads_by_primary_key(backend_path: str) -> bool:
@@ -39,13 +59,19 @@ def _loads_by_primary_key(backend_path: str) -> bool:
     )
 
 
-def claimed_user_id(request: HttpRequest) -> int | None:
-    """The user id the session names, not yet checked against the user's row.
+@dataclasses.dataclass(frozen=True)
+class Claim:
+    """Whom a request's session claims to be, before it is checked.
 
-    ``None`` when nobody is logged in. When the session's backend loads users some
-    other way, the standard ``request.user`` decides (and its id is returned).
+    ``session_key`` is set when the session has not been read yet: the caller reads
+    that key's database row with its data and passes it to :func:`accept`.
     """
-    session = request.session
+
+    user_id: int
+    session_key: str | None = None
+
+
+def _user_id(request: HttpRequest, session) -> int | None:
     try:
         raw_id = session[SESSION_KEY]
         backend_path = session[BACKEND_SESSION_KEY]
@@ -62,21 +88,66 @@ def claimed_user_id(request: HttpRequest) -> int | None:
         return None
 
 
-def accept(request: HttpRequest, user: User | None) -> bool:
-    """Whether the session may act as ``user`` (the row of :func:`claimed_user_id`).
+def claim(request: HttpRequest) -> Claim | None:
+    """The user the session names, not yet checked against the user's row.
 
-    On success ``request.user`` becomes ``user``. On failure the session ends, as
-    Django ends it when the password changed since login.
+    ``None`` when nobody is logged in. When the session's backend loads users some
+    other way, the standard ``request.user`` decides (and its id is returned).
     """
+    key = request.session.session_key
+    if key and settings.SESSION_ENGINE in _ENGINES_IN_DATABASE:
+        with _lock:
+            user_id = _users_by_session.get(key)
+        if user_id is not None:
+            return Claim(user_id, key)
+    user_id = _user_id(request, request.session)
+    return None if user_id is None else Claim(user_id)
+
+
+def _adopt(request: HttpRequest, session_data: str | None) -> None:
+    """Make ``request.session`` the session row read (``None``: no live row), as the
+    database session engine loads it."""
+    session = request.session
+    if session_data is None:
+        session._session_key = None
+        session._session_cache = {}
+    else:
+        session._session_cache = session.decode(session_data)
+    session.accessed = True
+
+
+def accept(
+    request: HttpRequest,
+    user: User | None,
+    claimed: Claim,
+    session_data: str | None = None,
+) -> bool:
+    """Whether the session may act as ``user`` (the row of ``claimed.user_id``).
+
+    ``session_data`` is the session's database row, read with ``user`` when
+    ``claimed.session_key`` asked for it. On success ``request.user`` becomes
+    ``user``. On failure the session ends, as Django ends it when the password changed
+    since login.
+    """
+    session = request.session
+    if claimed.session_key is not None:
+        if user is None:  # no such user: the session stays as it is, anonymous
+            _forget(claimed.session_key)
+            return False
+        _adopt(request, session_data)
+        if _user_id(request, session) != claimed.user_id:
+            _forget(claimed.session_key)
+            return False
     if user is None or not user.is_active:
         # ModelBackend.get_user answers None for an inactive or missing user; get_user
         # then keeps the session but treats the request as anonymous.
+        _forget(claimed.session_key or session.session_key)
         return False
-    session = request.session
     session_hash = session.get(HASH_SESSION_KEY)
     current = user.get_session_auth_hash()
     if session_hash and constant_time_compare(session_hash, current):
         request.user = user
+        _remember(session.session_key, user.pk)
         return True
     if session_hash and any(
         constant_time_compare(session_hash, fallback)
@@ -86,5 +157,22 @@ def accept(request: HttpRequest, user: User | None) -> bool:
         session[HASH_SESSION_KEY] = current
         request.user = user
         return True
+    _forget(claimed.session_key or session.session_key)
     session.flush()
     return False
+
+
+def _remember(key: str | None, user_id: int) -> None:
+    if not key or settings.SESSION_ENGINE not in _ENGINES_IN_DATABASE:
+        return
+    with _lock:
+        _users_by_session[key] = user_id
+        _users_by_session.move_to_end(key)
+        while len(_users_by_session) > _KNOWN_SESSIONS:
+            _users_by_session.popitem(last=False)
+
+
+def _forget(key: str | None) -> None:
+    if key:
+        with _lock:
+            _users_by_session.pop(key, None)

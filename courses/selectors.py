@@ -23,6 +23,7 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from courses.models import (
     OPEN_STATUSES,
@@ -35,6 +36,7 @@ from courses.models import (
 )
 from courses.rows import Columns
 from portal import clock
+from portal.prepared import prepared_cursor
 
 
 def _lesson_count() -> Subquery:
@@ -103,11 +105,33 @@ class _DashboardQuery:
 
 @functools.cache
 def _dashboard_query(vendor: str) -> _DashboardQuery:
+    from django.contrib.sessions.models import Session
+
     from accounts.models import RosterEntry, Service, User
 
-    users = Columns(User, "u")
-    enrollments = Columns(Enrollment, "e")
-    courses = Columns(Course, "c", ("id", "code", "title", "kind"))
+    # Only what the page and the session check use: the rows are also the key of the
+    # rendered page, and every other column (timestamps above all) would cost its
+    # conversion on every request. Another field read from these instances costs a
+    # query of its own, which the dashboard's query-count test would show.
+    users = Columns(
+        User, "u", ("id", "password", "is_active", "username", "name", "phone", "driver_type")
+    )
+    enrollments = Columns(
+        Enrollment,
+        "e",
+        (
+            "id",
+            "course_id",
+            "attempt",
+            "deadline",
+            "status",
+            "lessons_completed",
+            "completed_at",
+            "completion_no",
+            "cleared_at",
+        ),
+    )
+    courses = Columns(Course, "c", ("id", "title", "kind"))
     quote = connection.ops.quote_name
     lesson = quote(Lesson._meta.db_table)
     progress = quote(LessonProgress._meta.db_table)
@@ -115,10 +139,10 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     course = quote(Course._meta.db_table)
     through = quote(RosterEntry.services.through._meta.db_table)
     # Open courses of the partner's services not taken yet (as partner_open_courses),
-    # as one JSON array of [id, title, description, service name].
+    # as the text of one JSON array of [id, title, description, service name].
     fields = "o.id, o.title, o.description, s.name"
     aggregate = (
-        f"json_agg(json_build_array({fields}))"
+        f"json_agg(json_build_array({fields}))::text"
         if vendor == "postgresql"
         else f"json_group_array(json_array({fields}))"
     )
@@ -135,32 +159,39 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     )
     # The user's row joined to each of their attempts (with the course, its lesson count
     # and the first lesson not yet done); one row with empty attempt columns when there
-    # is no attempt.
+    # is no attempt. Last, the session's row when one is asked for (partner_session).
     sql = (
         f"SELECT {users.sql()}, {enrollments.sql()}, {courses.sql()}, "  # noqa: S608 (names from the models)
         f"(SELECT COUNT(*) FROM {lesson} l WHERE l.course_id = e.course_id), "
         f"(SELECT MIN(l.position) FROM {lesson} l WHERE l.course_id = e.course_id "
         f"AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.enrollment_id = e.id "
         "AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)), "
-        f"({open_courses}) "
+        f"({open_courses}), ss.session_data "
         f"FROM {quote(User._meta.db_table)} u "
         f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
         f"LEFT JOIN {course} c ON c.id = e.course_id "
+        f"LEFT JOIN {quote(Session._meta.db_table)} ss "
+        "ON ss.session_key = %s AND ss.expire_date > %s "
         "WHERE u.id = %s ORDER BY e.deadline, e.attempt DESC, e.id"
     )
     return _DashboardQuery(users, enrollments, courses, sql)
 
 
-def partner_dashboard(*, user_id: int) -> Dashboard:
-    """The partner's user row, attempts and open courses in one query, whatever the
-    number of attempts and lessons.
+@dataclasses.dataclass(frozen=True)
+class DashboardRows:
+    rows: tuple[tuple, ...]  # user, attempts and open courses; empty: no such user
+    session_data: str | None  # the live session row asked for, if any
 
-    Attempts come as from :func:`partner_enrollments` (lesson count and resume point
-    included), open courses as from :func:`partner_open_courses`; ``user`` is None
-    when no user has this id.
+
+def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> DashboardRows:
+    """The rows of the partner's dashboard: user, attempts and open courses, one query
+    whatever the number of attempts and lessons, with the database row of the session
+    ``session_key`` when given (and not expired).
+
+    Plain values only (the open courses as JSON text), so that equal rows mean an
+    equal page (portal.page_cache).
     """
     query = _dashboard_query(connection.vendor)
-    users, columns, courses = query.users, query.enrollments, query.courses
     params = [
         CourseKind.OPEN.value,
         True,
@@ -168,11 +199,32 @@ def partner_dashboard(*, user_id: int) -> Dashboard:
         user_id,
         *(status.value for status in OPEN_STATUSES),
         EnrollmentStatus.COMPLETED.value,
+        session_key,
+        timezone.now(),
         user_id,
     ]
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(query.sql, params)
         rows = cursor.fetchall()
+    return DashboardRows(
+        rows=tuple(row[:-1] for row in rows), session_data=rows[0][-1] if rows else None
+    )
+
+
+def partner_dashboard_user(rows: tuple[tuple, ...]):
+    """The partner's user row from :func:`partner_dashboard_rows` (None if none)."""
+    if not rows:
+        return None
+    return _dashboard_query(connection.vendor).users.instance(rows[0])
+
+
+def partner_dashboard_from_rows(rows: tuple[tuple, ...]) -> Dashboard:
+    """Attempts as from :func:`partner_enrollments` (lesson count and resume point
+    included) and open courses as from :func:`partner_open_courses`, from the rows of
+    :func:`partner_dashboard_rows`.
+    """
+    query = _dashboard_query(connection.vendor)
+    users, columns, courses = query.users, query.enrollments, query.courses
     if not rows:
         return Dashboard(user=None, enrollments=[], open_courses=[])
     user = users.instance(rows[0])
@@ -185,13 +237,17 @@ def partner_dashboard(*, user_id: int) -> Dashboard:
         enrollment.lesson_count = row[-3] or 0
         enrollment.next_position = row[-2]
         enrollments.append(enrollment)
-    found = rows[0][-1] or []
-    if isinstance(found, str):
-        found = json.loads(found)
     open_courses = sorted(
-        (OpenCourse(*item) for item in found), key=lambda course: (course.title, course.pk)
+        (OpenCourse(*item) for item in json.loads(rows[0][-1] or "[]")),
+        key=lambda course: (course.title, course.pk),
     )
     return Dashboard(user=user, enrollments=enrollments, open_courses=open_courses)
+
+
+def partner_dashboard(*, user_id: int) -> Dashboard:
+    """The partner's user row, attempts and open courses (``user`` is None when no user
+    has this id), in one query."""
+    return partner_dashboard_from_rows(partner_dashboard_rows(user_id=user_id).rows)
 
 
 def partner_open_courses(*, user_id: int) -> list[Course]:

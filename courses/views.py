@@ -27,7 +27,7 @@ from courses.services.progress import (
     text_lesson_confirm,
     video_progress_report,
 )
-from portal import clock
+from portal import clock, page_cache
 
 
 def _own(request: HttpRequest, enrollment_id: int) -> Enrollment:
@@ -53,16 +53,30 @@ def _route(name: str, count: int):
 @require_safe
 @never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # The user's row comes with the attempts (see courses.partner_session).
-    user_id = partner_session.claimed_user_id(request)
-    data = selectors.partner_dashboard(user_id=user_id) if user_id is not None else None
-    if data is None or not partner_session.accept(request, data.user):
+    # The user's row comes with the attempts (see courses.partner_session); the page is
+    # rendered once per state of those rows and day (portal.page_cache).
+    claim = partner_session.claim(request)
+    if claim is None:
         return redirect_to_login(request.get_full_path())
+    read = selectors.partner_dashboard_rows(user_id=claim.user_id, session_key=claim.session_key)
+    rows = read.rows
+    user = selectors.partner_dashboard_user(rows)
+    if not partner_session.accept(request, user, claim, read.session_data):
+        return redirect_to_login(request.get_full_path())
+    today = clock.today()
+    return page_cache.render_kept(
+        request,
+        "courses/dashboard.html",
+        key=(rows, today),
+        context=lambda: _dashboard_context(selectors.partner_dashboard_from_rows(rows), today),
+    )
+
+
+def _dashboard_context(data: selectors.Dashboard, today) -> dict:
     enrollments = data.enrollments
     lesson_url = _route("courses:lesson", 2)
     detail_url = _route("courses:enrollment", 1)
     certificate_url = _route("courses:certificate", 1)
-    today = clock.today()
     for enrollment in enrollments:
         enrollment.detail_url = detail_url(enrollment.pk)
         enrollment.certificate_url = certificate_url(enrollment.pk)
@@ -80,13 +94,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     enroll_url = _route("courses:self_enroll", 1)
     for course in data.open_courses:
         course.enroll_url = enroll_url(course.pk)
-    context = {
+    return {
         "current": current,
         "completed": [e for e in enrollments if e.status == EnrollmentStatus.COMPLETED],
         "expired": [e for e in enrollments if e.status == EnrollmentStatus.EXPIRED],
         "open_courses": data.open_courses,
     }
-    return render(request, "courses/dashboard.html", context)
 
 
 @require_POST
@@ -200,8 +213,8 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
     The partner's user row is read with the progress row and checked as Django checks
     a session (see courses.partner_session).
     """
-    user_id = partner_session.claimed_user_id(request)
-    if user_id is None:
+    claim = partner_session.claim(request)
+    if claim is None:
         return JsonResponse({"error": "login"}, status=403)
     try:
         intervals = intervals_parse(request.POST.get("s", ""))
@@ -212,12 +225,15 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
         return JsonResponse({"error": "bad report"}, status=400)
     try:
         state = video_progress_report(
-            user_id=user_id,
+            user_id=claim.user_id,
             enrollment_id=enrollment_id,
             lesson_id=lesson_id,
             intervals=intervals,
             position=position,
-            accept_user=lambda user: partner_session.accept(request, user),
+            session_key=claim.session_key,
+            accept_user=lambda user, session_data: partner_session.accept(
+                request, user, claim, session_data
+            ),
         )
     except NotLoggedIn:
         return JsonResponse({"error": "login"}, status=403)

@@ -307,6 +307,9 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Rendered partner pages each worker keeps (portal/page_cache.py); 0 turns it off.
+PAGE_CACHE_ENTRIES = env_int("PAGE_CACHE_ENTRIES", 1000)
+
 # --- Product --------------------------------------------------------------------------
 GUIDE_CENTRE_PHONE = env_str("GUIDE_CENTRE_PHONE", "1533-0301")
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone as django_timezone
 
 from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
@@ -26,6 +27,7 @@ from courses.models import (
 )
 from courses.rows import Columns
 from portal import clock
+from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -93,6 +95,8 @@ class _ReportQuery:
 
 @functools.cache
 def _report_query(vendor: str) -> _ReportQuery:
+    from django.contrib.sessions.models import Session
+
     from accounts.models import User
 
     progress = Columns(
@@ -103,17 +107,28 @@ def _report_query(vendor: str) -> _ReportQuery:
     user = Columns(User, "u", ("id", "password", "is_active"))
     quote = connection.ops.quote_name
     table = quote(LessonProgress._meta.db_table)
+    # Last, the session's row when one is asked for (courses.partner_session).
     read_sql = (
-        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()} "  # noqa: S608 (names from the models)
+        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
+        "s.session_data "
         f"FROM {table} p "
         f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
         f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
         f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
+        f"LEFT JOIN {quote(Session._meta.db_table)} s "
+        "ON s.session_key = %s AND s.expire_date > %s "
         "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
     )
+    # Conditional on what the merge started from: the watched total (it grows with
+    # every interval credited) and the completion. A report that raced one which
+    # credited nothing (a repeat, a pause) need not read again; updated_at only moves
+    # forward, so the next report's allowance never counts time twice.
+    latest = "GREATEST" if vendor == "postgresql" else "MAX"
+    same_completion = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
     write_sql = (
         f"UPDATE {table} SET watched = %s, watched_seconds = %s, position_seconds = %s, "  # noqa: S608 (names from the models)
-        "updated_at = %s, completed_at = %s WHERE id = %s AND updated_at = %s"
+        f"updated_at = {latest}(updated_at, %s), completed_at = %s "
+        f"WHERE id = %s AND watched_seconds = %s AND completed_at {same_completion} %s"
     )
     if vendor == "postgresql":
         # The report's own transaction commits without waiting for the disk flush: a
@@ -129,7 +144,7 @@ def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     sql = query.read_sql
     if locked and connection.features.has_select_for_update_of:
         sql += " FOR UPDATE OF p"
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
     if row is None:
@@ -143,17 +158,20 @@ def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     start += len(query.enrollment)
     (duration,) = query.lesson.values(row, start)
     user = query.user.instance(row, start + len(query.lesson))
-    return progress, status, deadline, duration, user
+    return progress, status, deadline, duration, user, row[-1]
 
 
-def _progress_write(query: _ReportQuery, progress: LessonProgress, **values) -> bool:
-    """Store ``values`` unless the row was written since it was read (another tab)."""
+def _progress_write(
+    query: _ReportQuery, progress: LessonProgress, *, read: tuple[float, object], **values
+) -> bool:
+    """Store ``values`` unless another report credited seconds or completed the lesson
+    since ``read`` (the watched total and completion time read)."""
     meta = LessonProgress._meta
     names = ("watched", "watched_seconds", "position_seconds", "updated_at", "completed_at")
     params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
-    updated_at = meta.get_field("updated_at")
-    params += [progress.pk, updated_at.get_db_prep_value(progress.updated_at, connection)]
-    with connection.cursor() as cursor:
+    completed_at = meta.get_field("completed_at")
+    params += [progress.pk, read[0], completed_at.get_db_prep_value(read[1], connection)]
+    with prepared_cursor() as cursor:
         cursor.execute(query.write_sql, params)
         return cursor.rowcount == 1
 
@@ -165,7 +183,8 @@ def video_progress_report(
     lesson_id: int,
     intervals: list[Interval],
     position: float,
-    accept_user: Callable[[User], bool] | None = None,
+    session_key: str | None = None,
+    accept_user: Callable[[User, str | None], bool] | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
@@ -177,24 +196,33 @@ def video_progress_report(
     read of the row with its attempt, lesson and partner, and a conditional update.
 
     ``accept_user`` is given the partner's user row (id, password hash, active flag)
+    and the database row of the session ``session_key`` (read with it, when given)
     before anything is written; when it answers False, ``NotLoggedIn`` is raised.
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
     query = _report_query(connection.vendor)
-    params = [enrollment_id, lesson_id, user_id, LessonKind.VIDEO.value]
+    params = [
+        session_key,
+        django_timezone.now(),
+        enrollment_id,
+        lesson_id,
+        user_id,
+        LessonKind.VIDEO.value,
+    ]
     for attempt in range(3):
         # Two optimistic tries, then a locked one (many reports racing for one row).
         locked = attempt == 2
         with transaction.atomic() if locked else contextlib.nullcontext():
-            progress, status, deadline, duration, user = _progress_read(
+            progress, status, deadline, duration, user, session_data = _progress_read(
                 query, params, locked=locked
             )
-            if attempt == 0 and accept_user is not None and not accept_user(user):
+            if attempt == 0 and accept_user is not None and not accept_user(user, session_data):
                 raise NotLoggedIn
             if not _is_open_at(status=status, deadline=deadline, now=now):
                 raise ProgressRefused
+            read = (progress.watched_seconds, progress.completed_at)
             merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
             total = intervals_total(merged)
             elapsed = max(0.0, (now - progress.updated_at).total_seconds())
@@ -206,11 +234,13 @@ def video_progress_report(
                 progress.completed_at is None
                 and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
             )
-            # Optimistic write: only if nobody wrote the row since it was read (another
-            # tab, a retried request); otherwise read again. No lock, no extra round trips.
+            # Optimistic write: only if no other report (another tab, a retried request)
+            # credited seconds since the read; otherwise read again. No lock, no extra
+            # round trips.
             written = _progress_write(
                 query,
                 progress,
+                read=read,
                 watched=progress.watched,
                 watched_seconds=progress.watched_seconds,
                 position_seconds=position,

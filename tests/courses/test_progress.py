@@ -176,3 +176,36 @@ def test_a_report_racing_another_write_is_merged_not_lost(setup, monkeypatch):
     assert calls["n"] == 1
     assert state.watched_seconds == 10
     assert LessonProgress.objects.get(lesson=video).watched == [[0, 5], [50, 55]]
+
+
+def test_a_report_racing_a_repeat_is_written_without_reading_again(setup, monkeypatch):
+    """Another tab's report that credited nothing (it repeated what was watched) only
+    moved the position and time: this report's merge still holds and is written."""
+    from courses.services import progress as service
+
+    user, enrollment, video, _ = setup
+    report(user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=5))
+    real_read, real_write = service._progress_read, service._progress_write
+    reads = {"n": 0}
+
+    def counting_read(*args, **kwargs):
+        reads["n"] += 1
+        return real_read(*args, **kwargs)
+
+    def racing_write(query, progress, **values):
+        if reads["n"] == 1:
+            # The other tab's repeat lands first, a little later than this report began.
+            LessonProgress.objects.filter(pk=progress.pk).update(
+                position_seconds=3, updated_at=START + dt.timedelta(seconds=12)
+            )
+        return real_write(query, progress, **values)
+
+    monkeypatch.setattr(service, "_progress_read", counting_read)
+    monkeypatch.setattr(service, "_progress_write", racing_write)
+    state = report(user, enrollment, video, [(5, 10)], 10, START + dt.timedelta(seconds=10))
+    assert reads["n"] == 1
+    assert state.watched_seconds == 10
+    row = LessonProgress.objects.get(lesson=video)
+    assert row.watched == [[0, 10]] and row.watched_seconds == 10
+    # The time only moves forward: the next report's allowance counts from 12 s.
+    assert row.updated_at == START + dt.timedelta(seconds=12)

@@ -302,8 +302,20 @@ def _count(client, url) -> int:
 @pytest.mark.parametrize(("enrollments", "lessons"), [(1, 1), (50, 100)])
 def test_dashboard_query_count_is_constant(client, alice, enrollments, lessons):
     _world(alice, enrollments=enrollments, lessons=lessons)
-    # session, then one query: user, attempts (+ lesson count, resume point), open courses
-    assert _count(client, reverse("courses:dashboard")) == _session_reads() + 1
+    # one query: user, attempts (+ lesson count, resume point), open courses, and the
+    # session's row (the first visit named its user)
+    assert _count(client, reverse("courses:dashboard")) == 1
+
+
+def test_dashboard_reads_an_unknown_session_first(client, alice):
+    from courses import partner_session
+
+    _world(alice, enrollments=2, lessons=2)
+    partner_session._forget(client.session.session_key)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse("courses:dashboard")).status_code == 200
+    # the session (none with Redis: it is read from there), then the page's one query
+    assert len(queries) == _session_reads() + 1
 
 
 @pytest.mark.parametrize(("enrollments", "lessons"), [(1, 1), (50, 100)])
@@ -323,8 +335,13 @@ def test_progress_report_query_count(client, alice):
     later = clock.now() + dt.timedelta(seconds=30)
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
-    # session, read of progress + attempt + lesson + user, conditional update
+    # session (the player's first report), read of progress + attempt + lesson + user,
+    # conditional update
     assert len(queries) == _session_reads() + 2
+    with clock.travel(later + dt.timedelta(seconds=5)), CaptureQueriesContext(connection) as again:
+        assert client.post(url, {"s": "5-10", "pos": "10"}).status_code == 200
+    # then: read of progress + attempt + lesson + user + session row, conditional update
+    assert len(again) == 2
 
 
 def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client, alice):

@@ -1,0 +1,96 @@
+"""Pages rendered once per state of the data they show, kept by each worker process.
+
+A partner page that shows only (a) values read for the request and (b) the day can be
+rendered once for those values and served again while they stay equal. The key is the
+data itself, compared by equality: whatever writes it (a progress report, staff in the
+admin, an upload, the night job, raw SQL), a changed value is a different key, so no
+write has to remember to invalidate anything, and nothing stale is ever served. The
+Korean date, the active language and time zone and the script prefix are part of
+every key, so ``D-n`` countdowns and expiry labels change at midnight (Asia/Seoul).
+
+What differs between two requests with equal data is rendered per request: the CSRF
+token (per browser, masked anew for every response as Django does) is put into the
+stored text, and a request with messages to show is rendered in full. Pages are kept
+in memory (at most ``PAGE_CACHE_ENTRIES`` per process, least recently used dropped
+first), not in Redis: the point is to save work per request, and a shared copy would
+cost a round trip on every request and a deployment-versioned key. Off with ``DEBUG``
+(edited templates show at once) and when ``PAGE_CACHE_ENTRIES`` is 0.
+"""
+
+from __future__ import annotations
+
+import collections
+import secrets
+import threading
+from collections.abc import Callable, Hashable
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.urls import get_script_prefix
+from django.utils import timezone, translation
+
+from portal import clock
+
+# Stands for the CSRF token while a page is rendered for keeping; random per process,
+# so no data can contain it.
+_TOKEN_MARK = "csrf" + secrets.token_hex(16)
+
+_pages: collections.OrderedDict[Hashable, tuple[bytes, ...]] = collections.OrderedDict()
+_lock = threading.Lock()
+
+
+def render_kept(
+    request: HttpRequest,
+    template_name: str,
+    *,
+    key: Hashable,
+    context: Callable[[], dict],
+) -> HttpResponse:
+    """The page ``template_name`` rendered from ``context()``, kept under ``key``.
+
+    ``key`` must determine everything the page shows apart from the CSRF token and
+    messages: the rows read for it, including the logged-in user's (the member menu
+    shows the name). ``context`` is called only when the page has to be rendered.
+    """
+    limit = settings.PAGE_CACHE_ENTRIES
+    if limit <= 0 or settings.DEBUG or len(get_messages(request)):
+        return render(request, template_name, context())
+    full_key = (
+        template_name,
+        key,
+        clock.today(),
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+        get_script_prefix(),
+    )
+    with _lock:
+        parts = _pages.get(full_key)
+        if parts is not None:
+            _pages.move_to_end(full_key)
+    if parts is None:
+        page = render(request, template_name, {**context(), "csrf_token": _TOKEN_MARK})
+        parts = tuple(page.content.split(_TOKEN_MARK.encode()))
+        with _lock:
+            _pages[full_key] = parts
+            while len(_pages) > limit:
+                _pages.popitem(last=False)
+    if len(parts) == 1:
+        return HttpResponse(parts[0])
+    return HttpResponse(get_token(request).encode().join(parts))
+
+
+def forget_all() -> None:
+    with _lock:
+        _pages.clear()
+
+
+@receiver(setting_changed)
+def _on_setting_changed(**kwargs) -> None:
+    # Pages show settings (the guide centre's number, static file names): tests that
+    # change one must not see pages rendered before.
+    forget_all()

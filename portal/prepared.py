@@ -1,0 +1,68 @@
+"""Cursors for the fixed SQL of the busiest requests: planned once per connection.
+
+PostgreSQL plans every statement it is sent as text. For the partner dashboard's query
+planning takes several times longer than running it, and the progress report is sent
+every few seconds by every player. ``prepared_cursor()`` binds parameters on the
+server and prepares each statement on first use, so that later executions on the same
+connection skip parsing and planning (psycopg keeps the prepared statements of a
+connection and forgets them with it). The cursor is wrapped like any Django cursor:
+query logging, ``execute_wrappers`` and error translation still apply.
+
+Only for hand-written SQL whose parameters are plain values in ``%s`` placeholders:
+the ORM's SQL is not written for server-side binding. Other databases get their usual
+cursor.
+"""
+
+import contextlib
+import functools
+from collections.abc import Iterator
+
+from django.db import connections
+
+_NEVER = 2**62
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor
+
+
+def _raw_cursor(connection):
+    """As ``DatabaseWrapper.create_cursor`` makes one, of the server-binding class."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        # Django turns psycopg's prepared statements off (for connection poolers that
+        # do not keep them); this cursor prepares its statements explicitly and no
+        # other statement is prepared at all, however often it runs.
+        raw.prepare_threshold = _NEVER
+    cursor = _preparing_cursor_class()(raw)
+    loader = connection.connection.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != loader.timezone:
+        register_tzloader(connection.timezone, cursor)
+    return cursor
+
+
+@contextlib.contextmanager
+def prepared_cursor(using: str = "default") -> Iterator:
+    """A cursor whose statements are prepared on the server (PostgreSQL)."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    # What connection.cursor() does, with the cursor class above.
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _raw_cursor(connection)
+    with connection._prepare_cursor(raw) as cursor:
+        yield cursor
