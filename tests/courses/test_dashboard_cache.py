@@ -31,13 +31,6 @@ def _empty_cache():
     page_cache.forget_all()
 
 
-@pytest.fixture
-def alice(client):
-    user = factories.partner(name="앨리스")
-    client.force_login(user)
-    return user
-
-
 def _page(client) -> str:
     response = client.get(reverse("courses:dashboard"))
     assert response.status_code == 200

@@ -19,13 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def alice(client):
-    user = factories.partner(name="앨리스")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def video(alice):
     course = factories.course(videos=1, texts=0, duration=300)
     enrollment = factories.enroll(alice, course)

@@ -17,13 +17,6 @@ from tests.courses import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice(client):
-    user = factories.partner(name="앨리스")
-    client.force_login(user)
-    return user
-
-
 def test_dashboard_shows_open_attempts_with_deadline_and_resume(client, alice):
     course = factories.course(videos=1, texts=2)
     enrollment = factories.enroll(alice, course, deadline=clock.today() + dt.timedelta(days=3))
