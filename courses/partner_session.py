@@ -35,7 +35,9 @@ from django.contrib.auth import (
 )
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
 if TYPE_CHECKING:
@@ -160,6 +162,21 @@ def accept(
     _forget(claimed.session_key or session.session_key)
     session.flush()
     return False
+
+
+def session_row_join(alias: str) -> tuple[str, str]:
+    """``LEFT JOIN`` of the live database row of a session (as the db engine loads it:
+    not expired), for a page's one query, and the column that brings its data. Its two
+    parameters come from :func:`session_row_params`."""
+    from django.contrib.sessions.models import Session
+
+    table = connection.ops.quote_name(Session._meta.db_table)
+    join = f"LEFT JOIN {table} {alias} ON {alias}.session_key = %s AND {alias}.expire_date > %s "
+    return join, f"{alias}.session_data"
+
+
+def session_row_params(session_key: str | None) -> list:
+    return [session_key, timezone.now()]
 
 
 def _remember(key: str | None, user_id: int) -> None:

@@ -23,8 +23,8 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
+from courses import partner_session
 from courses.models import (
     OPEN_STATUSES,
     Course,
@@ -105,8 +105,6 @@ class _DashboardQuery:
 
 @functools.cache
 def _dashboard_query(vendor: str) -> _DashboardQuery:
-    from django.contrib.sessions.models import Session
-
     from accounts.models import RosterEntry, Service, User
 
     # Only what the page and the session check use: the rows are also the key of the
@@ -160,18 +158,18 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     # The user's row joined to each of their attempts (with the course, its lesson count
     # and the first lesson not yet done); one row with empty attempt columns when there
     # is no attempt. Last, the session's row when one is asked for (partner_session).
+    session_join, session_data = partner_session.session_row_join("ss")
     sql = (
         f"SELECT {users.sql()}, {enrollments.sql()}, {courses.sql()}, "  # noqa: S608 (names from the models)
         f"(SELECT COUNT(*) FROM {lesson} l WHERE l.course_id = e.course_id), "
         f"(SELECT MIN(l.position) FROM {lesson} l WHERE l.course_id = e.course_id "
         f"AND NOT EXISTS (SELECT 1 FROM {progress} p WHERE p.enrollment_id = e.id "
         "AND p.lesson_id = l.id AND p.completed_at IS NOT NULL)), "
-        f"({open_courses}), ss.session_data "
+        f"({open_courses}), {session_data} "
         f"FROM {quote(User._meta.db_table)} u "
         f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
         f"LEFT JOIN {course} c ON c.id = e.course_id "
-        f"LEFT JOIN {quote(Session._meta.db_table)} ss "
-        "ON ss.session_key = %s AND ss.expire_date > %s "
+        f"{session_join}"
         "WHERE u.id = %s ORDER BY e.deadline, e.attempt DESC, e.id"
     )
     return _DashboardQuery(users, enrollments, courses, sql)
@@ -199,8 +197,7 @@ def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> D
         user_id,
         *(status.value for status in OPEN_STATUSES),
         EnrollmentStatus.COMPLETED.value,
-        session_key,
-        timezone.now(),
+        *partner_session.session_row_params(session_key),
         user_id,
     ]
     with prepared_cursor() as cursor:

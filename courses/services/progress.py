@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone as django_timezone
 
+from courses import partner_session
 from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
     OPEN_STATUSES,
@@ -95,8 +95,6 @@ class _ReportQuery:
 
 @functools.cache
 def _report_query(vendor: str) -> _ReportQuery:
-    from django.contrib.sessions.models import Session
-
     from accounts.models import User
 
     progress = Columns(
@@ -108,15 +106,15 @@ def _report_query(vendor: str) -> _ReportQuery:
     quote = connection.ops.quote_name
     table = quote(LessonProgress._meta.db_table)
     # Last, the session's row when one is asked for (courses.partner_session).
+    session_join, session_data = partner_session.session_row_join("s")
     read_sql = (
         f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
-        "s.session_data "
+        f"{session_data} "
         f"FROM {table} p "
         f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
         f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
         f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        f"LEFT JOIN {quote(Session._meta.db_table)} s "
-        "ON s.session_key = %s AND s.expire_date > %s "
+        f"{session_join}"
         "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
     )
     # Conditional on what the merge started from: the watched total (it grows with
@@ -204,8 +202,7 @@ def video_progress_report(
     now = clock.now()
     query = _report_query(connection.vendor)
     params = [
-        session_key,
-        django_timezone.now(),
+        *partner_session.session_row_params(session_key),
         enrollment_id,
         lesson_id,
         user_id,
