@@ -135,11 +135,13 @@ def _csv(deadline: dt.date) -> bytes:
 def _import(staff) -> tuple[float, float]:
     from courses.services.imports import import_confirm, import_preview
     from portal import clock
-    from portal.celery import worker_warm_up
+    from portal.celery import app, worker_warm_up
 
     # A file this large is confirmed by a worker (import_confirm_request), which has
-    # warmed up when it started.
+    # warmed up when it started and loaded its broker transport to receive the task.
     worker_warm_up()
+    with app.producer_or_acquire():
+        pass
     data = _csv(clock.today() + dt.timedelta(days=14))
     started = time.perf_counter()
     batch = import_preview(file_name="bench.csv", data=data, uploaded_by=staff)

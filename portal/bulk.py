@@ -12,7 +12,7 @@ per-field ORM preparation runs per row; errors are Django's (``IntegrityError`` 
 
 import enum
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from django.db import connections, models, transaction
 from psycopg.types.json import Jsonb
@@ -38,14 +38,20 @@ def rows_insert(
     model: type[models.Model],
     *,
     columns: Sequence[str],
-    rows: Sequence[tuple],
+    rows: Iterable[tuple],
+    count: int | None = None,
     using: str = "default",
 ) -> list[int]:
     """Insert ``rows`` (values for ``columns``, by attname); return their new ids in order.
 
     Fields not in ``columns`` get their model default. Runs in the caller's transaction.
+    With ``count`` (how many rows there are), ``rows`` may be a generator: on PostgreSQL
+    each row is made while the server writes the rows before it.
     """
-    if not rows:
+    if count is None:
+        rows = rows if isinstance(rows, Sequence) else list(rows)
+        count = len(rows)
+    if not count:
         return []
     meta = model._meta
     by_attname = {field.attname: field for field in meta.concrete_fields}
@@ -59,6 +65,8 @@ def rows_insert(
     if connection.vendor != "postgresql":
         names = [*columns, *(field.attname for field in rest)]
         objects = [model(**dict(zip(names, (*row, *tail), strict=True))) for row in rows]
+        if len(objects) != count:
+            raise ValueError(f"rows_insert: {len(objects)} rows, {count} expected")
         model.objects.using(using).bulk_create(objects, batch_size=1000)
         return [obj.pk for obj in objects]
 
@@ -82,7 +90,7 @@ def rows_insert(
         cursor.execute(
             "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
             " OFFSET 0) AS s (seq), generate_series(1, %s)",
-            [quote(meta.db_table), meta.pk.column, len(rows)],
+            [quote(meta.db_table), meta.pk.column, count],
         )
         ids = [row[0] for row in cursor.fetchall()]
         # The table and column names come from the model, never from input.

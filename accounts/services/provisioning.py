@@ -5,6 +5,7 @@ accounts.md, "Pre-provisioned accounts and first login" and "Staff".
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import secrets
 from collections.abc import Iterable, Sequence
@@ -70,6 +71,15 @@ def _request_user_id() -> int | None:
     return user.pk
 
 
+def _unusable_passwords(count: int) -> list[str]:
+    """``count`` passwords in Django's unusable form ("!" + random): the first login sets
+    one. The random part is ``secrets.token_urlsafe(30)``'s, cut from one draw."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(30 * count)).decode()
+    return [
+        UNUSABLE_PASSWORD_PREFIX + text[start : start + 40] for start in range(0, 40 * count, 40)
+    ]
+
+
 def _accounts_insert(
     drivers: Sequence[tuple], *, now: dt.datetime, created_by_id: int | None, reason: str | None
 ) -> list[int]:
@@ -80,19 +90,10 @@ def _accounts_insert(
     set (accounts.md, "Pre-provisioned accounts").
     """
     user_rows = [
-        (
-            phone,
-            phone,
-            name,
-            birth_date,
-            qualification_no,
-            driver_type,
-            # Django's unusable-password form ("!" + random): the first login sets one.
-            UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
-            now,
-            now,
+        (phone, phone, name, birth_date, qualification_no, driver_type, password, now, now)
+        for (phone, name, birth_date, qualification_no, driver_type), password in zip(
+            drivers, _unusable_passwords(len(drivers)), strict=True
         )
-        for phone, name, birth_date, qualification_no, driver_type in drivers
     ]
     user_ids = rows_insert(User, columns=PREPROVISION_COLUMNS, rows=user_rows)
     history_rows_from_table(

@@ -24,7 +24,7 @@ from courses.models import (
 from courses.services import messages
 from portal import clock
 from portal.bulk import history_rows_from_table, rows_insert
-from portal.sms.services import SmsDraft, sms_queue_many
+from portal.sms.services import SmsDraft, sms_queue_many, sms_queue_new
 
 CHUNK = 20000
 
@@ -130,27 +130,28 @@ def enrollments_create(
             by_id=created_by_id,
             reason=None,
         )
-        drafts = []
-        for spec, pk in zip(specs, ids, strict=True):
-            title = titles[spec.course_id]
-            if spec.new_account:
-                body = messages.enrolled_new_account(
-                    phone=spec.phone,
-                    course_title=title,
-                    deadline=spec.deadline,
-                    first_login_url=first_login_url,
-                )
-            else:
-                body = messages.enrolled_existing_account(
-                    course_title=title, deadline=spec.deadline
-                )
-            drafts.append(
-                messages.draft(
-                    to=spec.phone, body=body, kind=messages.KIND_ENROLLED, key=f"enrolled:{pk}"
-                )
-            )
-        sms_queue_many(drafts=drafts)
+        # Each attempt is new, and so is its message's key: the bodies are made while
+        # the outbox rows are written.
+        sms_queue_new(
+            drafts=(
+                _enrolled_draft(spec, pk, title=titles[spec.course_id], url=first_login_url)
+                for spec, pk in zip(specs, ids, strict=True)
+            ),
+            count=len(specs),
+        )
     return ids
+
+
+def _enrolled_draft(spec: EnrollmentSpec, pk: int, *, title: str, url: str) -> SmsDraft:
+    if spec.new_account:
+        body = messages.enrolled_new_account(
+            phone=spec.phone, course_title=title, deadline=spec.deadline, first_login_url=url
+        )
+    else:
+        body = messages.enrolled_existing_account(course_title=title, deadline=spec.deadline)
+    return messages.draft(
+        to=spec.phone, body=body, kind=messages.KIND_ENROLLED, key=f"enrolled:{pk}"
+    )
 
 
 def open_attempt_pairs(*, user_ids: Iterable[int]) -> set[tuple[int, int]]:

@@ -23,6 +23,7 @@ from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 
 from portal import clock
+from portal.bulk import rows_insert
 from portal.lookups import array_literal
 from portal.sms.backends import SmsRejected, SmsTemporaryFailure, get_backend
 from portal.sms.models import OutboxMessage, OutboxStatus
@@ -216,6 +217,36 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     with transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext():
         for chunk in chunks:
             new_ids.extend(_insert_new(chunk=chunk, by_key=by_key, now=now))
+    if new_ids:
+        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
+    return len(new_ids)
+
+
+def sms_queue_new(*, drafts: Iterable[SmsDraft], count: int) -> int:
+    """Queue ``count`` SMS whose keys no earlier message can have; return ``count``.
+
+    For the messages about rows the caller's transaction has just created, each key
+    naming its row (``enrolled:<attempt id>``): the drafts are written with one ``COPY``
+    (PostgreSQL) as they are produced, with no look-up of their keys, so making the
+    bodies overlaps the server's writing. A key in the outbox after all fails the
+    transaction (``IntegrityError``) rather than being skipped. Sending starts after
+    commit, as with ``sms_queue_many``.
+    """
+    now = clock.now()
+
+    def rows():
+        for draft in drafts:
+            if not 0 < len(draft.idempotency_key) <= KEY_MAX_LENGTH:
+                raise ValueError(f"idempotency_key must be 1–{KEY_MAX_LENGTH} characters")
+            yield (draft.to, draft.body, draft.kind, draft.idempotency_key, now, now)
+
+    new_ids = rows_insert(
+        OutboxMessage,
+        columns=("to", "body", "kind", "idempotency_key", "created_at", "next_attempt_at"),
+        rows=rows(),
+        count=count,
+        using=OutboxMessage.objects.db,
+    )
     if new_ids:
         transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
     return len(new_ids)

@@ -4,6 +4,7 @@ bulk enrollment upload use (accounts.md, "Pre-provisioned accounts")."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.db import connection, transaction
@@ -146,3 +147,13 @@ def test_many_refuses_an_unknown_roster_entry(roster):
     with pytest.raises(RosterEntry.DoesNotExist):
         accounts_preprovision_many(roster_entry_ids=[roster.pk, roster.pk + 999])
     assert not User.objects.exists()
+
+
+def test_many_gives_every_account_its_own_unusable_password(roster, others):
+    made = accounts_preprovision_many(roster_entry_ids=[roster.pk, *(o.pk for o in others)])
+    users = User.objects.filter(pk__in=[user_id for user_id, _ in made.values()])
+    passwords = [user.password for user in users]
+    assert len(passwords) == 4 and len(set(passwords)) == 4
+    # Django's own unusable form: "!" and 40 URL-safe characters.
+    assert all(re.fullmatch(r"![A-Za-z0-9_-]{40}", password) for password in passwords)
+    assert not any(user.has_usable_password() for user in users)

@@ -3,11 +3,17 @@
 import threading
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from portal.sms.backends import locmem
 from portal.sms.models import OutboxMessage, OutboxStatus
-from portal.sms.services import SmsDraft, sms_queue, sms_queue_many, sms_queue_select
+from portal.sms.services import (
+    SmsDraft,
+    sms_queue,
+    sms_queue_many,
+    sms_queue_new,
+    sms_queue_select,
+)
 from tests.support.celery_worker import eager_tasks
 
 pytestmark = pytest.mark.django_db
@@ -213,3 +219,47 @@ def test_a_large_queueing_hands_the_publishing_to_a_worker(
     # The worker published the batches, which were sent (tasks run in this process here).
     assert len(locmem.outbox) == 2 * size + 1
     assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_queue_new_writes_every_draft_as_it_comes_and_sends_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    made = []
+
+    def drafts():
+        for i in range(3):
+            made.append(i)
+            yield SmsDraft(f"0102222000{i}", f"새 수강 {i}", "notice", f"new-{i}")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert sms_queue_new(drafts=drafts(), count=3) == 3
+        assert locmem.outbox == []
+    assert made == [0, 1, 2] and len(callbacks) == 1
+    rows = OutboxMessage.objects.order_by("id").values_list("idempotency_key", "to", "body")
+    assert list(rows) == [(f"new-{i}", f"0102222000{i}", f"새 수강 {i}") for i in range(3)]
+    assert sorted(sms.idempotency_key for sms in locmem.outbox) == ["new-0", "new-1", "new-2"]
+    assert not OutboxMessage.objects.exclude(status=OutboxStatus.SENT).exists()
+
+
+def test_queue_new_fails_the_transaction_on_a_key_already_queued():
+    """New keys are the caller's promise: a broken one writes nothing, skips nothing."""
+    sms_queue(to="01012345678", body="먼저", kind="notice", idempotency_key="new-1")
+    drafts = [SmsDraft("01022220000", "다음", "notice", f"new-{i}") for i in range(3)]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        sms_queue_new(drafts=drafts, count=3)
+    assert list(OutboxMessage.objects.values_list("idempotency_key", "body")) == [("new-1", "먼저")]
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_queue_new_refuses_a_count_that_is_not_the_drafts(count):
+    drafts = (SmsDraft("01022220000", "알림", "notice", f"c-{i}") for i in range(3))
+    with pytest.raises(ValueError), transaction.atomic():
+        sms_queue_new(drafts=drafts, count=count)
+    assert not OutboxMessage.objects.exists()
+
+
+@pytest.mark.parametrize("key", ["", "k" * 201])
+def test_queue_new_refuses_a_key_the_outbox_cannot_hold(key):
+    with pytest.raises(ValueError, match="idempotency_key"), transaction.atomic():
+        sms_queue_new(drafts=[SmsDraft("01012345678", "x", "code", key)], count=1)
+    assert not OutboxMessage.objects.exists()
