@@ -11,6 +11,7 @@ from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from portal import clock
+from portal.history import BulkWrittenHistory
 
 
 class DriverType(models.TextChoices):
@@ -139,15 +140,11 @@ class User(AbstractUser):
     provisioned_at = models.DateTimeField("사전 발급", null=True, blank=True)
     withdrawn_at = models.DateTimeField("탈퇴한 때", null=True, blank=True)
 
-    # The history is read per account (by id and date), never searched by its other
-    # columns: they carry no index, so a bulk upload writes its history rows cheaply.
-    # The staff member of each change is kept without a foreign key, which would cost a
-    # check per history row.
-    history = HistoricalRecords(
+    # The bulk upload writes a history row per new account: see BulkWrittenHistory.
+    history = BulkWrittenHistory(
         excluded_fields=["password", "last_login", "password_reminded_at"],
         history_change_reason_field=models.TextField(null=True),
         no_db_index=["username", "phone", "qualification_no"],
-        user_db_constraint=False,
     )
 
     class Meta:
@@ -212,11 +209,10 @@ class RosterEntry(models.Model):
     updated_at = models.DateTimeField("고친 때", default=clock.now)
 
     # Read per entry, never searched: see User.history.
-    history = HistoricalRecords(
+    history = BulkWrittenHistory(
         m2m_fields=[services],
         history_change_reason_field=models.TextField(null=True),
         no_db_index=["phone", "user", "transport_company"],
-        user_db_constraint=False,
     )
 
     class Meta:

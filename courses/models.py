@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from portal.history import BulkWrittenHistory
+
 
 class CourseKind(models.TextChoices):
     INTRO = "intro", "입문"
@@ -218,10 +220,8 @@ class Enrollment(models.Model):
         db_constraint=False,
     )
 
-    # The history is read per attempt (by id and date), never searched by its other
-    # columns: those carry no index, so a bulk upload writes one history row cheaply;
-    # the staff member of each change is kept without a foreign key (a check per row).
-    history = HistoricalRecords(
+    # The bulk upload writes a history row per attempt: see BulkWrittenHistory.
+    history = BulkWrittenHistory(
         excluded_fields=["lessons_completed"],
         no_db_index=[
             "user",
@@ -232,7 +232,6 @@ class Enrollment(models.Model):
             "import_key",
             "import_batch",
         ],
-        user_db_constraint=False,
     )
 
     class Meta:

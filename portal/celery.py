@@ -13,12 +13,19 @@ app.autodiscover_tasks(["portal.sms"])
 
 def worker_warm_up() -> None:
     """Load what a worker's first task would otherwise load while it runs: the task
-    registry (the app finalized) and the URLconf with every view module (jobs write
-    links into their SMS)."""
+    registry (the app finalized) and the URLconf with every view module and its compiled
+    patterns (jobs write links into their SMS)."""
     from django.urls import get_resolver
 
     app.finalize(auto=True)
-    get_resolver().url_patterns  # noqa: B018
+    _resolver_warm_up(get_resolver())
+
+
+def _resolver_warm_up(resolver) -> None:
+    # What the first reverse() in each namespace would do: compile its patterns.
+    resolver.reverse_dict  # noqa: B018
+    for _prefix, namespace in resolver.namespace_dict.values():
+        _resolver_warm_up(namespace)
 
 
 @worker_process_init.connect
