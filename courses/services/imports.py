@@ -28,6 +28,7 @@ from courses.services.enrollments import (
     open_attempt_pairs,
 )
 from portal import clock
+from portal.bulk import collector_paused
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -204,6 +205,7 @@ def import_preview(*, file_name: str, data: bytes, uploaded_by: User) -> ImportB
     )
 
 
+@collector_paused()
 def import_preview_rows(
     *,
     columns: dict[str, int],
@@ -430,7 +432,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
     """
     from accounts import services as accounts_services
 
-    with transaction.atomic():
+    with collector_paused(), transaction.atomic():
         locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
         if locked.status == ImportBatch.Status.CONFIRMED:
             return locked

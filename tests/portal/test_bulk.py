@@ -1,0 +1,63 @@
+"""portal.bulk: the set-based writer's contract and the collector pause of bulk steps."""
+
+import gc
+
+import pytest
+from django.db import transaction
+
+from portal.bulk import collector_paused, rows_insert
+from portal.sms.models import OutboxMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_collector_paused_restores_the_collector_after_the_outermost_step():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_collector_paused_restores_it_after_an_error_and_keeps_it_off_if_it_was():
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("the step failed")
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def _rows(count: int):
+    for i in range(count):
+        yield ("01012340000", f"알림 {i}", "notice", f"bulk-{i}")
+
+
+def test_rows_insert_takes_a_generator_with_its_count_and_gives_ids_in_order():
+    ids = rows_insert(
+        OutboxMessage, columns=("to", "body", "kind", "idempotency_key"), rows=_rows(3), count=3
+    )
+    assert list(OutboxMessage.objects.filter(pk__in=ids).order_by("pk").values_list("body")) == [
+        ("알림 0",),
+        ("알림 1",),
+        ("알림 2",),
+    ]
+    assert ids == sorted(ids)
+
+
+@pytest.mark.parametrize("count", [2, 4])
+def test_rows_insert_writes_nothing_when_the_count_is_wrong(count):
+    with pytest.raises(ValueError), transaction.atomic():
+        rows_insert(
+            OutboxMessage,
+            columns=("to", "body", "kind", "idempotency_key"),
+            rows=_rows(3),
+            count=count,
+        )
+    assert not OutboxMessage.objects.exists()
