@@ -5,9 +5,14 @@ parses in Python on every query; ``= ANY(%s)`` sends one array. The array goes a
 text literal cast to the column's array type: the driver quotes a single string in C,
 where it would adapt every element of a list in Python. Other databases get a plain
 ``IN``. Used by the set-based look-ups of the bulk writes.
+
+Pass the values as a set (``any_chunks`` gives them so): Django's query builder walks a
+list or tuple element by element, looking for expressions, and copies it; a set it
+passes through whole.
 """
 
 import datetime as dt
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import Field, Lookup
 
@@ -36,6 +41,16 @@ def array_literal(values) -> str:
             text = str(value).replace("\\", "\\\\").replace('"', '\\"')
             parts.append(f'"{text}"')
     return "{" + ",".join(parts) + "}"
+
+
+ANY_CHUNK = 20000
+
+
+def any_chunks(values: Iterable, size: int = ANY_CHUNK) -> Iterator[frozenset]:
+    """``values`` for ``__any`` look-ups, ``size`` at a time (one query each)."""
+    items = values if isinstance(values, Sequence) else list(values)
+    for start in range(0, len(items), size):
+        yield frozenset(items[start : start + size])
 
 
 @Field.register_lookup

@@ -21,6 +21,7 @@ from accounts.models import RosterEntry, User
 from accounts.services.passwords import password_max_age, password_set
 from portal import clock
 from portal.bulk import history_rows_from_table, id_chunks, rows_insert
+from portal.lookups import any_chunks
 
 
 def first_login_url() -> str:
@@ -168,7 +169,7 @@ def accounts_preprovision_many(
 
     ids = sorted(set(roster_entry_ids))
     entries: dict[int, tuple] = {}
-    for chunk in _chunked(ids):
+    for chunk in any_chunks(ids):
         for row in (
             RosterEntry.objects.select_for_update()
             .filter(pk__any=chunk)
@@ -186,7 +187,7 @@ def accounts_preprovision_many(
     unlinked = [entry for entry in entries.values() if entry[1] is None]
     phones = [entry[2] for entry in unlinked]
     existing: dict[str, int] = {}
-    for chunk in _chunked(phones):
+    for chunk in any_chunks(phones):
         existing.update(User.objects.filter(phone__any=chunk).values_list("phone", "pk"))
 
     now = clock.now()

@@ -24,6 +24,7 @@ from courses.models import (
 from courses.services import messages
 from portal import clock
 from portal.bulk import history_rows_from_table, rows_insert
+from portal.lookups import any_chunks
 from portal.sms.services import SmsDraft, sms_queue_many, sms_queue_new
 
 CHUNK = 20000
@@ -42,16 +43,11 @@ class EnrollmentSpec:
     import_key: str | None = None
 
 
-def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _next_attempts(specs: Sequence[EnrollmentSpec]) -> dict[tuple[int, int], int]:
     """The next attempt number for every (user, course) pair, in one query per chunk."""
     user_ids = sorted({spec.user_id for spec in specs})
     latest: dict[tuple[int, int], int] = {}
-    for chunk in _chunks(user_ids):
+    for chunk in any_chunks(user_ids):
         rows = (
             Enrollment.objects.filter(user__id__any=chunk)
             .values("user_id", "course_id")
@@ -158,7 +154,7 @@ def open_attempt_pairs(*, user_ids: Iterable[int]) -> set[tuple[int, int]]:
     """(user, course) pairs that already have an open attempt."""
     ids = sorted(set(user_ids))
     pairs: set[tuple[int, int]] = set()
-    for chunk in _chunks(ids):
+    for chunk in any_chunks(ids):
         pairs.update(
             Enrollment.objects.filter(user__id__any=chunk, status__in=OPEN_STATUSES).values_list(
                 "user_id", "course_id"

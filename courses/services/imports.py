@@ -22,13 +22,13 @@ from accounts.models import RosterEntry, TransportCompany, User
 from accounts.phone import normalize_phone
 from courses.models import Course, Enrollment, ImportBatch
 from courses.services.enrollments import (
-    CHUNK,
     EnrollmentSpec,
     enrollments_create,
     open_attempt_pairs,
 )
 from portal import clock
 from portal.bulk import collector_paused
+from portal.lookups import any_chunks
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -181,11 +181,6 @@ class _Row:
     qualification_no: str = ""
     key: str = ""
     reasons: list[str] = dataclasses.field(default_factory=list)
-
-
-def _chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 def import_preview(*, file_name: str, data: bytes, uploaded_by: User) -> ImportBatch:
@@ -382,7 +377,7 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
     phones = sorted({row.phone for row in rows if row.phone})
     users: dict[str, tuple[int, str, dt.date | None]] = {}
     roster: dict[str, tuple[str, dt.date]] = {}
-    for chunk in _chunked(phones):
+    for chunk in any_chunks(phones):
         for pk, phone, name, birth in User.objects.filter(phone__any=chunk).values_list(
             "pk", "phone", "name", "birth_date"
         ):
@@ -414,7 +409,7 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
         )
         keys[row.key] = row
     all_keys = list(keys)
-    for chunk in _chunked(all_keys):
+    for chunk in any_chunks(all_keys):
         for key in Enrollment.objects.filter(import_key__any=chunk).values_list(
             "import_key", flat=True
         ):
@@ -438,7 +433,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
             return locked
         rows = locked.rows
         taken: set[str] = set()
-        for chunk in _chunked([row[R_KEY] for row in rows]):
+        for chunk in any_chunks([row[R_KEY] for row in rows]):
             taken.update(
                 Enrollment.objects.filter(import_key__any=chunk).values_list(
                     "import_key", flat=True
@@ -526,7 +521,7 @@ def import_confirm_failed(*, batch_id: int, reason: str) -> None:
 def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:
     """phone → (user id, still needs first login) for drivers who have an account."""
     found: dict[str, tuple[int, bool]] = {}
-    for chunk in _chunked(phones):
+    for chunk in any_chunks(phones):
         for pk, phone, password in User.objects.filter(phone__any=chunk).values_list(
             "pk", "phone", "password"
         ):
@@ -559,7 +554,7 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
         return 0
     phones = sorted(wanted)
     entry_of: dict[str, int] = {}
-    for chunk in _chunked(phones):
+    for chunk in any_chunks(phones):
         entry_of.update(RosterEntry.objects.filter(phone__any=chunk).values_list("phone", "pk"))
     made_new = roster_entries_preprovision_new(
         entries=[
@@ -586,7 +581,7 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     )
     kept = [user_id for user_id, new in made.values() if not new]
     needs_first_login = {user_id: True for user_id, new in made.values() if new}
-    for chunk in _chunked(kept):
+    for chunk in any_chunks(kept):
         for pk, password in User.objects.filter(pk__any=chunk).values_list("pk", "password"):
             needs_first_login[pk] = not password or password.startswith("!")
     for phone, entry_id in entry_of.items():
