@@ -328,12 +328,14 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             "title": "수강 일괄 등록",
             "form": form,
             "opts": self.model._meta,
-            "recent": ImportBatch.objects.order_by("-uploaded_at")[:10],
+            "recent": ImportBatch.objects.defer("packed_rows", "errors").order_by(
+                "-uploaded_at"
+            )[:10],
         }
         return TemplateResponse(request, "courses/admin/upload.html", context)
 
     def preview_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
-        batch = get_object_or_404(ImportBatch, pk=batch_id)
+        batch = get_object_or_404(ImportBatch.objects.defer("packed_rows"), pk=batch_id)
         if request.method == "POST":
             if not self.has_add_permission(request):
                 raise PermissionDenied
@@ -363,8 +365,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             **self.admin_site.each_context(request),
             "title": f"미리보기: {batch.file_name}",
             "batch": batch,
-            "valid_count": len(batch.rows),
-            "sample": batch.rows[:20],
+            "valid_count": batch.valid_count,
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "courses/admin/preview.html", context)
@@ -533,17 +534,19 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "file_name",
         "status",
         "total_rows",
+        "valid_count",
         "created_count",
         "accounts_created",
         "uploaded_by",
         "uploaded_at",
     ]
-    exclude = ["rows", "errors"]
+    exclude = ["packed_rows", "errors"]
     readonly_fields = [
         "file_name",
         "file_sha256",
         "status",
         "total_rows",
+        "valid_count",
         "created_count",
         "accounts_created",
         "uploaded_by",
@@ -552,6 +555,11 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "confirmed_by",
         "failure",
     ]
+    list_select_related = ["uploaded_by"]
+
+    def get_queryset(self, request):
+        # The packed rows (2 MB per 100,000) and the error list are for the preview page.
+        return super().get_queryset(request).defer("packed_rows", "errors")
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -24,7 +24,7 @@ def confirm_import(*, batch_id: int, user_id: int) -> int:
     from courses.models import ImportBatch
     from courses.services.imports import import_confirm, import_confirm_failed
 
-    batch = ImportBatch.objects.get(pk=batch_id)
+    batch = ImportBatch.objects.defer("packed_rows", "errors").get(pk=batch_id)
     try:
         batch = import_confirm(batch=batch, confirmed_by=User.objects.get(pk=user_id))
     except IntegrityError:

@@ -8,7 +8,13 @@ import pytest
 
 from accounts.models import RosterEntry, TransportCompany, User
 from courses.models import Enrollment, ImportBatch
-from courses.services.imports import ImportFileError, import_confirm, import_preview
+from courses.services.imports import (
+    ImportFileError,
+    import_confirm,
+    import_preview,
+    rows_pack,
+    rows_unpack,
+)
 from portal import clock
 from portal.sms.models import OutboxMessage
 from tests.courses import factories
@@ -85,7 +91,8 @@ def test_preview_lists_every_bad_row_with_its_reason_and_writes_nothing(world):
     assert "등록되지 않은 운수사" in reasons[13]
     assert "등록된 정보와 다릅니다" in reasons[14]
     assert batch.total_rows == 14
-    assert [row[0] for row in batch.rows] == [2, 15]
+    assert batch.valid_count == 2
+    assert [row[0] for row in rows_unpack(batch.packed_rows)] == [2, 15]
     assert Enrollment.objects.count() == 1
     assert not User.objects.filter(phone="01011110001").exists()
     assert (
@@ -176,7 +183,7 @@ def test_reuploading_the_same_file_creates_nothing_twice(world):
     again = confirm(second, world["staff"])
     assert again.created_count == 0
     third = preview(data, world["staff"])
-    assert third.rows == []
+    assert third.valid_count == 0 and rows_unpack(third.packed_rows) == []
     assert all("이미" in " ".join(e["reasons"]) for e in third.errors)
     confirm(third, world["staff"])
     assert Enrollment.objects.filter(import_batch__isnull=False).count() == 2
@@ -197,8 +204,9 @@ def test_xlsx_with_real_dates(world):
     batch = preview(buffer.getvalue(), world["staff"], name="drivers.xlsx")
     # A number cell that lost its leading zero in Excel is still read as the phone.
     assert batch.errors == []
-    assert batch.rows[1][1:4] == ["01011110002", "숫자칸", "1975-01-02"]
-    assert batch.rows[0][1:4] == ["01011110001", "홍길동", "1975-01-02"]
+    rows = rows_unpack(batch.packed_rows)
+    assert rows[1][1:4] == ["01011110002", "숫자칸", "1975-01-02"]
+    assert rows[0][1:4] == ["01011110001", "홍길동", "1975-01-02"]
 
 
 @pytest.mark.parametrize(
@@ -249,3 +257,19 @@ def test_a_large_upload_is_confirmed_by_a_worker_once(
         2,
         world["staff"],
     )
+
+
+def test_packed_rows_come_back_as_they_were_written():
+    rows = [
+        [2, "01011110001", '홍\n길동 "따옴표" \\', "1975-01-02", 7, "2026-03-20", "2026-03-01"],
+        [3, "01011110002", "숫자칸", "1975-01-02", 7, "2026-03-20", "2026-03-01", None, ""],
+    ]
+    packed = rows_pack(rows)
+    assert rows_unpack(packed) == rows
+    assert rows_unpack(memoryview(packed)) == rows  # as PostgreSQL's driver gives it
+    assert rows_unpack(b"") == [] and rows_unpack(rows_pack([])) == []
+    many = [
+        [i, f"0101111{i:04d}", "기사", "1975-01-02", 7, "2026-03-20", "2026-03-01"]
+        for i in range(5000)
+    ]
+    assert len(rows_pack(many)) < len(str(many).encode()) / 4
