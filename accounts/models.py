@@ -197,6 +197,7 @@ class RosterEntry(models.Model):
     services = models.ManyToManyField(
         Service, blank=True, related_name="roster_entries", verbose_name="가입 서비스"
     )
+    # Checked by the database once per statement (migration accounts 0007).
     user = models.OneToOneField(
         User,
         on_delete=models.SET_NULL,
@@ -204,6 +205,7 @@ class RosterEntry(models.Model):
         blank=True,
         related_name="roster_entry",
         verbose_name="회원",
+        db_constraint=False,
     )
     created_at = models.DateTimeField("등록한 때", default=clock.now)
     updated_at = models.DateTimeField("고친 때", default=clock.now)

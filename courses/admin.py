@@ -328,9 +328,9 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             "title": "수강 일괄 등록",
             "form": form,
             "opts": self.model._meta,
-            "recent": ImportBatch.objects.defer("packed_rows", "errors").order_by(
-                "-uploaded_at"
-            )[:10],
+            "recent": ImportBatch.objects.defer("packed_rows", "errors").order_by("-uploaded_at")[
+                :10
+            ],
         }
         return TemplateResponse(request, "courses/admin/upload.html", context)
 

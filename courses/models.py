@@ -157,16 +157,23 @@ class ImportBatch(models.Model):
 class Enrollment(models.Model):
     """One attempt of one partner at one course (courses.md, "Enrollment")."""
 
-    # Indexed by the (user, course, attempt) constraint, whose first column it is.
+    # Indexed by the (user, course, attempt) constraint, whose first column it is. The
+    # partner and the course are checked by the database once per statement, not per
+    # row (migration courses 0010, portal.references).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="파트너",
         on_delete=models.PROTECT,
         related_name="enrollments",
         db_index=False,
+        db_constraint=False,
     )
     course = models.ForeignKey(
-        Course, verbose_name="과정", on_delete=models.PROTECT, related_name="enrollments"
+        Course,
+        verbose_name="과정",
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+        db_constraint=False,
     )
     attempt = models.PositiveIntegerField("차수", default=1)
     window_start = models.DateField("수강 시작일")

@@ -61,13 +61,25 @@ def test_history_rows_have_no_foreign_key_to_check(table):
         assert cursor.fetchone()[0] == 0
 
 
-def test_attempts_check_their_partner_and_course_in_the_database():
+def test_attempts_and_roster_entries_check_their_references_per_statement_not_per_row():
     # Who registered, cleared or uploaded an attempt is kept by the ORM (PROTECT,
-    # SET_NULL); the partner and the course are also foreign keys in the database.
+    # SET_NULL). The partner and the course of an attempt, and a roster entry's
+    # account, are checked by triggers (portal.references): no foreign key remains.
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT a.attname FROM pg_constraint c JOIN pg_attribute a"
-            " ON a.attrelid = c.conrelid AND a.attnum = ANY(c.conkey)"
-            " WHERE c.contype = 'f' AND c.conrelid = 'courses_enrollment'::regclass"
+            "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
+            " AND conrelid IN ('courses_enrollment'::regclass, 'accounts_rosterentry'::regclass)"
+            " AND confrelid IN ('accounts_user'::regclass, 'courses_course'::regclass)"
         )
-        assert sorted(row[0] for row in cursor.fetchall()) == ["course_id", "user_id"]
+        assert cursor.fetchone()[0] == 0
+        cursor.execute(
+            "SELECT tgrelid::regclass::text, tgname FROM pg_trigger WHERE NOT tgisinternal"
+            " AND tgrelid IN ('courses_enrollment'::regclass, 'accounts_rosterentry'::regclass)"
+            " ORDER BY 1, 2"
+        )
+        assert cursor.fetchall() == [
+            ("accounts_rosterentry", "accounts_rosterentry_references"),
+            ("accounts_rosterentry", "accounts_rosterentry_references_changed"),
+            ("courses_enrollment", "courses_enrollment_references"),
+            ("courses_enrollment", "courses_enrollment_references_changed"),
+        ]

@@ -1,0 +1,41 @@
+"""The triggers that check a table's references once per statement (PostgreSQL).
+
+The functions they call, and why, are in ``portal/migrations/0001_statement_references``.
+Migrations call ``references_sql`` with fixed table names; changing the names it writes
+needs a migration that moves the triggers already made.
+"""
+
+
+def references_sql(child: str, references: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
+    """(create, drop) statements for ``child``'s references ``[(column, parent), ...]``:
+    the child's two triggers (new rows, changed columns) and each parent's two (deleted
+    rows, changed ids)."""
+    args = ", ".join(f"'{column}', '{parent}'" for column, parent in references)
+    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column, _ in references)
+    columns = ", ".join(column for column, _ in references)
+    create = [
+        f"CREATE TRIGGER {child}_references AFTER INSERT ON {child} "
+        "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION portal_check_references({args})",
+        f"CREATE TRIGGER {child}_references_changed AFTER UPDATE OF {columns} ON {child} "
+        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION portal_check_references({args})",
+    ]
+    drop = [
+        f"DROP TRIGGER IF EXISTS {child}_references ON {child}",
+        f"DROP TRIGGER IF EXISTS {child}_references_changed ON {child}",
+    ]
+    for column, parent in references:
+        name = f"{parent}_{child}_{column}"[:55]
+        create += [
+            f"CREATE TRIGGER {name}_del AFTER DELETE ON {parent} "
+            "REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT "
+            f"EXECUTE FUNCTION portal_refuse_referenced('{child}', '{column}')",
+            f"CREATE TRIGGER {name}_id AFTER UPDATE OF id ON {parent} "
+            "FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id) "
+            f"EXECUTE FUNCTION portal_refuse_referenced('{child}', '{column}')",
+        ]
+        drop += [
+            f"DROP TRIGGER IF EXISTS {name}_del ON {parent}",
+            f"DROP TRIGGER IF EXISTS {name}_id ON {parent}",
+        ]
+    return create, drop
