@@ -161,11 +161,16 @@ def history_rows_insert(
 def id_chunks(ids: Sequence[int], using: str = "default") -> list[tuple[str, list]]:
     """``(condition, params)`` pairs that together select ``ids`` by primary key.
 
-    One ``= ANY(array)`` on PostgreSQL; ``IN`` lists of at most 500 ids elsewhere. The
-    condition is written against a column named ``id``.
+    Ids that fill a range (the rows ``rows_insert`` has just written, drawn from the
+    sequence together) are one ``BETWEEN``: a range scan instead of a probe per id.
+    Otherwise one ``= ANY(array)`` on PostgreSQL, ``IN`` lists of at most 500 ids
+    elsewhere. The condition is written against a column named ``id``.
     """
     if not ids:
         return []
+    low, high = min(ids), max(ids)
+    if high - low + 1 == len(ids) and len(set(ids)) == len(ids):
+        return [("id BETWEEN %s AND %s", [low, high])]
     if connections[using].vendor == "postgresql":
         return [("id = ANY(%s::bigint[])", [array_literal(ids)])]
     return [

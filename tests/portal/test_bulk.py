@@ -3,7 +3,7 @@
 import gc
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from portal.bulk import collector_paused, rows_insert
 from portal.sms.models import OutboxMessage
@@ -61,3 +61,27 @@ def test_rows_insert_writes_nothing_when_the_count_is_wrong(count):
             count=count,
         )
     assert not OutboxMessage.objects.exists()
+
+
+def test_id_chunks_select_exactly_the_ids_given():
+    from portal.bulk import id_chunks
+
+    ids = rows_insert(
+        OutboxMessage, columns=("to", "body", "kind", "idempotency_key"), rows=list(_rows(6))
+    )
+
+    def selected(some: list[int]) -> list[int]:
+        found = []
+        with connection.cursor() as cursor:
+            for condition, params in id_chunks(some):
+                cursor.execute(f"SELECT id FROM sms_outboxmessage WHERE {condition}", params)  # noqa: S608
+                found += [row[0] for row in cursor.fetchall()]
+        return sorted(found)
+
+    assert id_chunks(ids)[0][0] == "id BETWEEN %s AND %s"  # a filled range: one range scan
+    assert selected(ids) == ids
+    assert selected(ids[1:4]) == ids[1:4]
+    gaps = [ids[0], ids[2], ids[5]]
+    assert selected(gaps) == gaps and "BETWEEN" not in id_chunks(gaps)[0][0]
+    assert selected([ids[1], ids[1], ids[2]]) == [ids[1], ids[2]]
+    assert id_chunks([]) == []

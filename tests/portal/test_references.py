@@ -129,3 +129,22 @@ def test_a_new_attempt_holds_its_partner_until_it_commits(partner, course):
         release.set()
         thread.join()
     assert Enrollment.objects.filter(user=partner).count() == 1
+
+
+def test_a_range_of_new_partners_is_checked_whole_and_a_gap_is_found(partner, course):
+    # Rows written together name consecutive ids: the check reads them as one range.
+    other = User.objects.create_user(username="01012340002", phone="01012340002", name="이기사")
+    ids = sorted([partner.pk, other.pk])
+    assert ids[1] == ids[0] + 1
+    now = clock.now()
+    columns = ("user_id", "course_id", "attempt", "window_start", "deadline", "created_at")
+
+    def insert(user_ids):
+        rows = [(pk, course.pk, 1, TODAY, TODAY, now) for pk in user_ids]
+        return rows_insert(Enrollment, columns=columns, rows=rows)
+
+    gap = ids[1] + 1
+    with pytest.raises(IntegrityError, match=f"user_id={gap} is not present"), transaction.atomic():
+        insert([*ids, gap])
+    assert not Enrollment.objects.exists()
+    assert len(insert(ids)) == 2
