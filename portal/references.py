@@ -1,9 +1,27 @@
 """The triggers that check a table's references once per statement (PostgreSQL).
 
 The functions they call, and why, are in ``portal/migrations/0001_statement_references``.
-Migrations call ``references_sql`` with fixed table names; changing the names it writes
-needs a migration that moves the triggers already made.
+Migrations add them with ``references_operation`` and fixed table names; changing the
+names written here needs a migration that moves the triggers already made.
 """
+
+from django.db import migrations
+
+
+def references_operation(child: str, references: list[tuple[str, str]]) -> migrations.RunPython:
+    """The migration step that adds ``child``'s reference triggers (and drops them when
+    migrating back); nothing on databases other than PostgreSQL."""
+    create, drop = references_sql(child, references)
+
+    def run(statements):
+        def operation(apps, schema_editor):
+            if schema_editor.connection.vendor == "postgresql":
+                for statement in statements:
+                    schema_editor.execute(statement, params=None)
+
+        return operation
+
+    return migrations.RunPython(run(create), run(drop))
 
 
 def references_sql(child: str, references: list[tuple[str, str]]) -> tuple[list[str], list[str]]:

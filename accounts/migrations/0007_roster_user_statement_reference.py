@@ -1,25 +1,11 @@
-"""The roster entry: checked by the database once per statement
+"""A roster entry's account: checked by the database once per statement
 (portal 0001) instead of by a foreign key per row."""
 
 import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from portal.references import references_sql
-
-CREATE, DROP = references_sql("accounts_rosterentry", [('user_id', 'accounts_user')])
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in CREATE:
-            schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in DROP:
-            schema_editor.execute(statement, params=None)
+from portal.references import references_operation
 
 
 class Migration(migrations.Migration):
@@ -35,5 +21,5 @@ class Migration(migrations.Migration):
             name='user',
             field=models.OneToOneField(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='roster_entry', to=settings.AUTH_USER_MODEL, verbose_name='회원'),
         ),
-        migrations.RunPython(forwards, backwards),
+        references_operation('accounts_rosterentry', [('user_id', 'accounts_user')]),
     ]

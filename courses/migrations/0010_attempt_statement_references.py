@@ -5,21 +5,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-from portal.references import references_sql
-
-CREATE, DROP = references_sql("courses_enrollment", [('user_id', 'accounts_user'), ('course_id', 'courses_course')])
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in CREATE:
-            schema_editor.execute(statement, params=None)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        for statement in DROP:
-            schema_editor.execute(statement, params=None)
+from portal.references import references_operation
 
 
 class Migration(migrations.Migration):
@@ -41,5 +27,5 @@ class Migration(migrations.Migration):
             name='user',
             field=models.ForeignKey(db_constraint=False, db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='enrollments', to=settings.AUTH_USER_MODEL, verbose_name='파트너'),
         ),
-        migrations.RunPython(forwards, backwards),
+        references_operation('courses_enrollment', [('user_id', 'accounts_user'), ('course_id', 'courses_course')]),
     ]

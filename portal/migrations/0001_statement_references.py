@@ -40,6 +40,9 @@ BEGIN
   WHILE i < TG_NARGS LOOP
     col := TG_ARGV[i];
     parent := TG_ARGV[i + 1];
+    wanted := 0;
+    found := 0;
+    missing := NULL;
     IF TG_LEVEL = 'STATEMENT' THEN
       EXECUTE format('SELECT count(DISTINCT %1$I), min(%1$I), max(%1$I) FROM new_rows', col)
         INTO wanted, low, high;
@@ -68,16 +71,15 @@ BEGIN
         END IF;
       END IF;
     ELSE
-      EXECUTE format('SELECT ($1).%I', col) INTO wanted USING NEW;
-      IF wanted IS NOT NULL THEN
+      EXECUTE format('SELECT ($1).%I', col) INTO missing USING NEW;
+      IF missing IS NOT NULL THEN
+        wanted := 1;
         EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM %I p WHERE p.id = $1 FOR KEY SHARE OF p) x', parent)
-          INTO found USING wanted;
-        IF found = 0 THEN
-          missing := wanted;
-        END IF;
+          INTO found USING missing;
       END IF;
     END IF;
-    IF missing IS NOT NULL THEN
+    -- A referenced row that a concurrent transaction deleted is not locked: missing too.
+    IF found < wanted THEN
       RAISE EXCEPTION 'insert or update on table "%" violates its reference to "%": %=% is not present',
         TG_TABLE_NAME, parent, col, missing
         USING ERRCODE = 'foreign_key_violation';
