@@ -39,6 +39,7 @@ from membership.services.charging import (
     rating_allows_renewal,
 )
 from portal import clock
+from portal.bulk import collector_paused
 
 BATCH_SIZE = 10_000
 _SUBSCRIBE = str(AttemptType.SUBSCRIBE.value)  # a plain string in the hot loop
@@ -76,13 +77,14 @@ def membership_daily_run(
     """
     now = clock.now()
     report = DailyReport(day=now.date())
-    report.dormant = _dormancy(now=now, scope=scope)
-    if now < policy().renewals_stop_at:
-        while _renewal_batch(now=now, report=report, batch_size=batch_size, scope=scope):
-            pass
-        while _retry_batch(now=now, report=report, batch_size=batch_size, scope=scope):
-            pass
-    _endings(now=now, report=report, scope=scope)
+    with collector_paused():
+        report.dormant = _dormancy(now=now, scope=scope)
+        if now < policy().renewals_stop_at:
+            while _renewal_batch(now=now, report=report, batch_size=batch_size, scope=scope):
+                pass
+            while _retry_batch(now=now, report=report, batch_size=batch_size, scope=scope):
+                pass
+        _endings(now=now, report=report, scope=scope)
     return report
 
 
