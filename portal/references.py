@@ -26,17 +26,16 @@ def references_operation(child: str, references: list[tuple[str, str]]) -> migra
 
 def references_sql(child: str, references: list[tuple[str, str]]) -> tuple[list[str], list[str]]:
     """(create, drop) statements for ``child``'s references ``[(column, parent), ...]``:
-    the child's two triggers (new rows, changed columns) and each parent's two (deleted
-    rows, changed ids)."""
+    the child's two statement triggers (inserted rows, updated rows) and each parent's
+    two (deleted rows, changed ids)."""
     args = ", ".join(f"'{column}', '{parent}'" for column, parent in references)
-    changed = " OR ".join(f"OLD.{column} IS DISTINCT FROM NEW.{column}" for column, _ in references)
-    columns = ", ".join(column for column, _ in references)
     create = [
         f"CREATE TRIGGER {child}_references AFTER INSERT ON {child} "
         "REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT "
         f"EXECUTE FUNCTION portal_check_references({args})",
-        f"CREATE TRIGGER {child}_references_changed AFTER UPDATE OF {columns} ON {child} "
-        f"FOR EACH ROW WHEN ({changed}) EXECUTE FUNCTION portal_check_references({args})",
+        f"CREATE TRIGGER {child}_references_changed AFTER UPDATE ON {child} "
+        "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT "
+        f"EXECUTE FUNCTION portal_check_references({args})",
     ]
     drop = [
         f"DROP TRIGGER IF EXISTS {child}_references ON {child}",

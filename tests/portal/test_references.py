@@ -73,9 +73,37 @@ def test_moving_an_attempt_to_a_missing_partner_or_course_is_refused(partner, co
     for column in ("user_id", "course_id"):
         with pytest.raises(IntegrityError), transaction.atomic():
             Enrollment.objects.filter(pk=attempt.pk).update(**{column: MISSING})
-    # Saving the attempt with the same partner and course checks nothing new.
+    # Saving the attempt with the same partner and course passes; so does a move to a
+    # partner who exists.
     attempt.status = "in_progress"
     attempt.save()
+    other = User.objects.create_user(username="01012340003", phone="01012340003", name="최기사")
+    assert Enrollment.objects.filter(pk=attempt.pk).update(user_id=other.pk) == 1
+
+
+def test_linking_many_roster_entries_at_once_is_one_checked_statement(partner):
+    users = [
+        User.objects.create_user(username=f"0101234100{i}", phone=f"0101234100{i}", name="기사")
+        for i in range(3)
+    ]
+    entries = [
+        RosterEntry.objects.create(phone=user.phone, name="기사", birth_date=TODAY)
+        for user in users
+    ]
+    # The bulk link accounts_preprovision_many runs: one UPDATE joined to the accounts.
+    _sql(
+        "UPDATE accounts_rosterentry r SET user_id = u.id FROM accounts_user u"
+        " WHERE u.phone = r.phone AND r.id = ANY(%s)",
+        [[entry.pk for entry in entries]],
+    )
+    assert sorted(RosterEntry.objects.values_list("user_id", flat=True)) == sorted(
+        user.pk for user in users
+    )
+    with pytest.raises(IntegrityError, match="is not present"), transaction.atomic():
+        _sql(
+            "UPDATE accounts_rosterentry SET user_id = user_id + %s WHERE id = ANY(%s)",
+            [MISSING, [entry.pk for entry in entries]],
+        )
 
 
 def test_a_referenced_partner_or_course_cannot_be_deleted_or_renumbered(partner, course):
