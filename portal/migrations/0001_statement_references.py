@@ -8,7 +8,8 @@ other transaction deletes it before this one commits; deleting or renumbering a 
 that is still referenced is refused. The tables that use them say so in their own
 migrations. PostgreSQL only: elsewhere the ORM's ``on_delete`` rules are the check.
 
-Their triggers are written by ``portal.references.references_sql``.
+Their triggers are written by ``portal.references.references_sql``; the membership
+ledger's referenced tables use ``portal_refuse_referenced`` too (membership 0009).
 
 - ``portal_check_references(column, referenced table, ...)``: on the referencing table,
   ``AFTER INSERT ... REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT``, and
