@@ -189,9 +189,13 @@ def sms_queue_select(
         with_sql=with_sql,
         with_params=with_params,
     )
-    if new_ids:
-        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
+    _dispatch_on_commit(new_ids)
     return len(new_ids)
+
+
+def _key_check(key: str) -> None:
+    if not 0 < len(key) <= KEY_MAX_LENGTH:
+        raise ValueError(f"idempotency_key must be 1–{KEY_MAX_LENGTH} characters")
 
 
 def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
@@ -202,8 +206,7 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     """
     by_key: dict[str, SmsDraft] = {}
     for draft in drafts:
-        if not 0 < len(draft.idempotency_key) <= KEY_MAX_LENGTH:
-            raise ValueError(f"idempotency_key must be 1–{KEY_MAX_LENGTH} characters")
+        _key_check(draft.idempotency_key)
         by_key.setdefault(draft.idempotency_key, draft)
     if not by_key:
         return 0
@@ -217,8 +220,7 @@ def sms_queue_many(*, drafts: Iterable[SmsDraft]) -> int:
     with transaction.atomic() if len(chunks) > 1 else contextlib.nullcontext():
         for chunk in chunks:
             new_ids.extend(_insert_new(chunk=chunk, by_key=by_key, now=now))
-    if new_ids:
-        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
+    _dispatch_on_commit(new_ids)
     return len(new_ids)
 
 
@@ -236,8 +238,7 @@ def sms_queue_new(*, drafts: Iterable[SmsDraft], count: int) -> int:
 
     def rows():
         for draft in drafts:
-            if not 0 < len(draft.idempotency_key) <= KEY_MAX_LENGTH:
-                raise ValueError(f"idempotency_key must be 1–{KEY_MAX_LENGTH} characters")
+            _key_check(draft.idempotency_key)
             yield (draft.to, draft.body, draft.kind, draft.idempotency_key, now, now)
 
     new_ids = rows_insert(
@@ -247,9 +248,13 @@ def sms_queue_new(*, drafts: Iterable[SmsDraft], count: int) -> int:
         count=count,
         using=OutboxMessage.objects.db,
     )
-    if new_ids:
-        transaction.on_commit(lambda: _dispatch_after_commit(new_ids), robust=True)
+    _dispatch_on_commit(new_ids)
     return len(new_ids)
+
+
+def _dispatch_on_commit(ids: list[int]) -> None:
+    if ids:
+        transaction.on_commit(lambda: _dispatch_after_commit(ids), robust=True)
 
 
 def _dispatch_after_commit(ids: list[int]) -> None:
