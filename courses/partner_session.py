@@ -15,11 +15,20 @@ flushes or cycles the key at every login). The session row read with the data is
 authority: with the ``db`` and ``cached_db`` engines every write of a session reaches
 the database first, and logging out deletes the row, so the row read is what Redis
 holds or newer. A session this worker has not seen yet is read as usual first.
+
+The worker also remembers what it accepted: the session row's text, the user's id and
+password hash, and the decoded session. The checks are a function of exactly these
+(and of settings), so when the rows read for a request are equal to them and the user
+is still active, the answer is the same and neither the session's signature nor the
+password's HMAC is computed again. Any change (a password change, a login elsewhere
+that rewrote the row, a logout that deleted it) makes the rows differ and the checks
+run in full.
 """
 
 from __future__ import annotations
 
 import collections
+import copy
 import dataclasses
 import functools
 import threading
@@ -49,7 +58,6 @@ _ENGINES_IN_DATABASE = {
 }
 _KNOWN_SESSIONS = 10_000
 
-_users_by_session: collections.OrderedDict[str, int] = collections.OrderedDict()
 _lock = threading.Lock()
 
 
@@ -62,15 +70,43 @@ def _loads_by_primary_key(backend_path: str) -> bool:
 
 
 @dataclasses.dataclass(frozen=True)
+class Accepted:
+    """What this worker last accepted for a session key.
+
+    ``session_data`` is the session's database row as read (``None``: accepted from
+    the session as Django loaded it, so the row's text is not known yet).
+    """
+
+    user_id: int
+    password: str
+    session_data: str | None
+    session: dict = dataclasses.field(compare=False, repr=False)
+
+
+_accepted: collections.OrderedDict[str, Accepted] = collections.OrderedDict()
+
+
+@dataclasses.dataclass(frozen=True)
 class Claim:
     """Whom a request's session claims to be, before it is checked.
 
     ``session_key`` is set when the session has not been read yet: the caller reads
     that key's database row with its data and passes it to :func:`accept`.
+    ``accepted`` is what this worker accepted for that key before.
     """
 
     user_id: int
     session_key: str | None = None
+    accepted: Accepted | None = None
+
+    def guard(self) -> Accepted | None:
+        """What the rows must still be for this claim to be accepted without the
+        full checks (None: the checks must run), for a statement that writes only
+        when they are (see courses.services.progress)."""
+        accepted = self.accepted
+        if accepted is None or accepted.session_data is None:
+            return None
+        return accepted
 
 
 def _user_id(request: HttpRequest, session) -> int | None:
@@ -99,9 +135,9 @@ def claim(request: HttpRequest) -> Claim | None:
     key = request.session.session_key
     if key and settings.SESSION_ENGINE in _ENGINES_IN_DATABASE:
         with _lock:
-            user_id = _users_by_session.get(key)
-        if user_id is not None:
-            return Claim(user_id, key)
+            accepted = _accepted.get(key)
+        if accepted is not None:
+            return Claim(accepted.user_id, key, accepted)
     user_id = _user_id(request, request.session)
     return None if user_id is None else Claim(user_id)
 
@@ -132,6 +168,22 @@ def accept(
     since login.
     """
     session = request.session
+    accepted = claimed.accepted
+    if (
+        claimed.session_key is not None
+        and accepted is not None
+        and accepted.session_data is not None
+        and user is not None
+        and user.is_active
+        and session_data == accepted.session_data
+        and user.pk == accepted.user_id
+        and user.password == accepted.password
+    ):
+        # The rows the checks below ran on last time, unchanged: the same answer.
+        session._session_cache = _copied(accepted.session)
+        session.accessed = True
+        request.user = user
+        return True
     if claimed.session_key is not None:
         if user is None:  # no such user: the session stays as it is, anonymous
             _forget(claimed.session_key)
@@ -149,7 +201,7 @@ def accept(
     current = user.get_session_auth_hash()
     if session_hash and constant_time_compare(session_hash, current):
         request.user = user
-        _remember(session.session_key, user.pk)
+        _remember(session.session_key, user, session_data, session._session_cache)
         return True
     if session_hash and any(
         constant_time_compare(session_hash, fallback)
@@ -179,17 +231,28 @@ def session_row_params(session_key: str | None) -> list:
     return [session_key, timezone.now()]
 
 
-def _remember(key: str | None, user_id: int) -> None:
+_IMMUTABLE = (str, int, float, bool, type(None))
+
+
+def _copied(session: dict) -> dict:
+    """A copy of a decoded session that the request may change freely."""
+    if all(isinstance(value, _IMMUTABLE) for value in session.values()):
+        return dict(session)
+    return copy.deepcopy(session)
+
+
+def _remember(key: str | None, user: User, session_data: str | None, session: dict) -> None:
     if not key or settings.SESSION_ENGINE not in _ENGINES_IN_DATABASE:
         return
+    accepted = Accepted(user.pk, user.password, session_data, _copied(session))
     with _lock:
-        _users_by_session[key] = user_id
-        _users_by_session.move_to_end(key)
-        while len(_users_by_session) > _KNOWN_SESSIONS:
-            _users_by_session.popitem(last=False)
+        _accepted[key] = accepted
+        _accepted.move_to_end(key)
+        while len(_accepted) > _KNOWN_SESSIONS:
+            _accepted.popitem(last=False)
 
 
 def _forget(key: str | None) -> None:
     if key:
         with _lock:
-            _users_by_session.pop(key, None)
+            _accepted.pop(key, None)

@@ -9,11 +9,12 @@ Korean date, the active language and time zone and the script prefix are part of
 every key, so ``D-n`` countdowns and expiry labels change at midnight (Asia/Seoul).
 
 What differs between two requests with equal data is rendered per request: the CSRF
-token (per browser, masked anew for every response as Django does) is put into the
-stored text, and a request with messages to show is rendered in full. Pages are kept
-in memory (at most ``PAGE_CACHE_ENTRIES`` per process, least recently used dropped
-first), not in Redis: the point is to save work per request, and a shared copy would
-cost a round trip on every request and a deployment-versioned key. Off with ``DEBUG``
+token (per browser, masked anew for every response as Django does; see
+:func:`csrf_token`) is put into the stored text, and a request with messages to show
+is rendered in full. Pages are kept in memory (at most ``PAGE_CACHE_ENTRIES`` per
+process, least recently used dropped first), not in Redis: the point is to save work
+per request, and a shared copy would cost a round trip on every request and a
+deployment-versioned key. Off with ``DEBUG``
 (edited templates show at once) and when ``PAGE_CACHE_ENTRIES`` is 0.
 """
 
@@ -29,7 +30,7 @@ from django.contrib.messages import get_messages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CSRF_ALLOWED_CHARS, get_token
 from django.shortcuts import render
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
@@ -81,7 +82,34 @@ def render_kept(
                 _pages.popitem(last=False)
     if len(parts) == 1:
         return HttpResponse(parts[0])
-    return HttpResponse(get_token(request).encode().join(parts))
+    return HttpResponse(csrf_token(request).encode().join(parts))
+
+
+_CHARS = CSRF_ALLOWED_CHARS
+_INDEX = {char: index for index, char in enumerate(_CHARS)}
+# Bytes below this are taken modulo the alphabet's size: every character equally likely.
+_UNBIASED = 256 - 256 % len(_CHARS)
+
+
+def csrf_token(request: HttpRequest) -> str:
+    """``django.middleware.csrf.get_token(request)``, its mask drawn at once.
+
+    The same token as Django's (a random mask of the secret's length, then the secret
+    shifted by it, both in ``CSRF_ALLOWED_CHARS``) and the same effect on the request
+    (the cookie is sent again to renew it). Django draws the mask one character at a
+    time, a system call each; here one draw of random bytes serves the whole mask.
+    """
+    secret = request.META.get("CSRF_COOKIE")
+    if secret is None:
+        return get_token(request)  # a new secret: Django makes it and its cookie
+    request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
+    mask: list[int] = []
+    while len(mask) < len(secret):
+        mask += [byte % len(_CHARS) for byte in secrets.token_bytes(48) if byte < _UNBIASED]
+    del mask[len(secret) :]
+    return "".join([_CHARS[m] for m in mask]) + "".join(
+        [_CHARS[(_INDEX[char] + m) % len(_CHARS)] for char, m in zip(secret, mask, strict=True)]
+    )
 
 
 def forget_all() -> None:

@@ -118,3 +118,38 @@ def test_a_new_login_is_a_new_session(alice, video):
     stale = Client()
     stale.cookies["sessionid"] = key
     _refused(stale, url, lesson)
+
+
+def test_unchanged_rows_are_accepted_without_checking_again(client, alice, video, monkeypatch):
+    from django.contrib.sessions.backends.base import SessionBase
+
+    url, _ = video
+    _known(client, url)
+    assert client.get(reverse("courses:dashboard")).status_code == 200
+    calls = {"decode": 0, "hash": 0}
+    decode, auth_hash = SessionBase.decode, User.get_session_auth_hash
+
+    def counting_decode(self, data):
+        calls["decode"] += 1
+        return decode(self, data)
+
+    def counting_hash(self):
+        calls["hash"] += 1
+        return auth_hash(self)
+
+    monkeypatch.setattr(SessionBase, "decode", counting_decode)
+    monkeypatch.setattr(User, "get_session_auth_hash", counting_hash)
+    for seconds in (20, 30):
+        assert client.get(reverse("courses:dashboard")).status_code == 200
+        with clock.travel(clock.now() + dt.timedelta(seconds=seconds)):
+            assert client.post(url, {"s": "0-2", "pos": "2"}).status_code == 200
+    assert calls == {"decode": 0, "hash": 0}
+    # A write of the session (here a value of its own) makes its row differ: read anew.
+    session = client.session
+    session["seen"] = True
+    session.save()
+    calls.update(decode=0, hash=0)
+    assert client.get(reverse("courses:dashboard")).status_code == 200
+    assert calls == {"decode": 1, "hash": 1}
+    assert client.get(reverse("courses:dashboard")).status_code == 200
+    assert calls == {"decode": 1, "hash": 1}
