@@ -216,14 +216,18 @@ def accept(
     return False
 
 
-def session_row_join(alias: str) -> tuple[str, str]:
+def session_row_join(alias: str, placeholders: tuple[str, str] = ("%s", "%s")) -> tuple[str, str]:
     """``LEFT JOIN`` of the live database row of a session (as the db engine loads it:
     not expired), for a page's one query, and the column that brings its data. Its two
-    parameters come from :func:`session_row_params`."""
+    parameters (session key, time) come from :func:`session_row_params`."""
     from django.contrib.sessions.models import Session
 
     table = connection.ops.quote_name(Session._meta.db_table)
-    join = f"LEFT JOIN {table} {alias} ON {alias}.session_key = %s AND {alias}.expire_date > %s "
+    key, time = placeholders
+    join = (
+        f"LEFT JOIN {table} {alias} "
+        f"ON {alias}.session_key = {key} AND {alias}.expire_date > {time} "
+    )
     return join, f"{alias}.session_data"
 
 

@@ -234,6 +234,7 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
             accept_user=lambda user, session_data: partner_session.accept(
                 request, user, claim, session_data
             ),
+            accepted=claim.guard(),
         )
     except NotLoggedIn:
         return JsonResponse({"error": "login"}, status=403)

@@ -10,7 +10,7 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -31,6 +31,7 @@ from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from courses.partner_session import Accepted
 
 
 class ProgressRefused(Exception):
@@ -137,6 +138,99 @@ def _report_query(vendor: str) -> _ReportQuery:
     return _ReportQuery(progress, enrollment, lesson, user, read_sql, write_sql)
 
 
+@dataclasses.dataclass(frozen=True)
+class _MergeStatement:
+    sql: str
+    user: Columns
+
+
+@functools.cache
+def _merge_statement() -> _MergeStatement:
+    """The report as one PostgreSQL statement: read the row with its attempt, lesson,
+    partner and session row, and apply the report to it if the attempt is open and the
+    partner and session rows are the ones given (the rows a check accepted).
+
+    The same rules as :func:`_report_in_python`, on the row as it is when the update
+    runs (a report that waited for another one's lock merges into what that one wrote):
+    the intervals' union (``range_agg`` over ``numrange``; touching intervals join, as
+    in ``intervals_merge``) clipped to the lesson, credited only within the allowance
+    since the row's last report; position clamped to the lesson; completion at the
+    threshold. The new intervals come rounded and clipped at zero (``_rounded``).
+    Always one row when the progress row is the partner's: the read, then what was
+    written (empty when nothing was).
+    """
+    from accounts.models import User
+
+    quote = connection.ops.quote_name
+    table = quote(LessonProgress._meta.db_table)
+    user = Columns(User, "u", ("id", "password", "is_active"))
+    session_join, session_data = partner_session.session_row_join(
+        "s", ("%(session_key)s", "%(session_time)s")
+    )
+    # The partner's columns, named apart from the progress row's in the read.
+    user_columns = [(quote(field.column), quote(f"u_{field.column}")) for field in user.fields]
+    user_read = ", ".join(f"u.{column} AS {alias}" for column, alias in user_columns)
+    password, is_active = (
+        quote(f"u_{User._meta.get_field(name).column}") for name in ("password", "is_active")
+    )
+    statuses = ", ".join(f"%(status_{index})s" for index in range(len(OPEN_STATUSES)))
+    allowance = (
+        "GREATEST(0, EXTRACT(EPOCH FROM (%(now)s::timestamptz - p.updated_at))::float8) "
+        "* %(rate)s::float8 + %(slack)s::float8"
+    )
+    spans = (
+        "SELECT numrange((v ->> 0)::numeric, (v ->> 1)::numeric) AS span "
+        "FROM jsonb_array_elements(p.watched) v "
+        "UNION ALL SELECT numrange(a::numeric, LEAST(b, r.duration_seconds)::numeric) "
+        "FROM unnest(%(starts)s::float8[], %(ends)s::float8[]) t (a, b) "
+        "WHERE LEAST(b, r.duration_seconds) > a"
+    )
+    merged = (
+        "SELECT COALESCE(jsonb_agg(jsonb_build_array(lower(x), upper(x)) ORDER BY x), "  # noqa: S608 (no values: placeholders)
+        "'[]'::jsonb) AS watched, COALESCE(SUM(upper(x) - lower(x)), 0)::float8 AS total "
+        f"FROM unnest((SELECT range_agg(span) FROM ({spans}) q)) x"
+    )
+    credited = (
+        f"SELECT CASE WHEN m.total - p.watched_seconds <= {allowance} "  # noqa: S608 (no values: placeholders)
+        "THEN m.watched ELSE p.watched END AS watched, "
+        f"CASE WHEN m.total - p.watched_seconds <= {allowance} "
+        "THEN m.total ELSE p.watched_seconds END AS total "
+        f"FROM ({merged}) m"
+    )
+    sql = (
+        "WITH r AS ("  # noqa: S608 (names from the models)
+        "SELECT p.id, p.completed_at AS completed_before, e.status, e.deadline, "
+        f"l.duration_seconds, {user_read}, "
+        f"{session_data} AS session_data "
+        f"FROM {table} p "
+        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
+        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
+        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
+        f"{session_join}"
+        "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
+        "AND e.user_id = %(user)s AND l.kind = %(kind)s"
+        "), w AS ("
+        f"UPDATE {table} p SET (watched, watched_seconds, position_seconds, updated_at, "
+        "completed_at) = (SELECT c.watched, c.total, "
+        "LEAST(GREATEST(0, %(position)s::float8), r.duration_seconds), "
+        "GREATEST(p.updated_at, %(now)s::timestamptz), "
+        "CASE WHEN p.completed_at IS NULL "
+        "AND c.total >= %(threshold)s::float8 * r.duration_seconds "
+        f"THEN %(now)s::timestamptz ELSE p.completed_at END FROM ({credited}) c) "
+        f"FROM r WHERE p.id = r.id AND r.status IN ({statuses}) "
+        "AND r.deadline >= %(today)s::date "
+        f"AND (NOT %(check)s::boolean OR (r.{password} = %(password)s::text AND r.{is_active} "
+        "AND r.session_data IS NOT DISTINCT FROM %(session_data)s::text)) "
+        # As the two-step report: its commit does not wait for the disk flush.
+        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
+        "RETURNING p.watched_seconds, p.position_seconds, p.completed_at"
+        ") SELECT r.completed_before, r.status, r.deadline, r.duration_seconds, "
+        f"{', '.join(f'r.{alias}' for _, alias in user_columns)}, r.session_data, "
+        "w.watched_seconds, w.position_seconds, w.completed_at FROM r LEFT JOIN w ON TRUE"
+    )
+    return _MergeStatement(sql, user)
+
+
 def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     """The row, its attempt's status and deadline, the lesson's duration, the partner."""
     sql = query.read_sql
@@ -183,6 +277,7 @@ def video_progress_report(
     position: float,
     session_key: str | None = None,
     accept_user: Callable[[User, str | None], bool] | None = None,
+    accepted: Accepted | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
@@ -190,16 +285,151 @@ def video_progress_report(
     player really played counts; repeated or overlapping reports count once, so the
     report is idempotent. A report may add at most the wall time since the previous
     one times ``COURSES_MAX_PLAYBACK_RATE`` (plus a little slack), so a forged
-    "watched everything" report gains nothing. Two queries on the usual path: the
-    read of the row with its attempt, lesson and partner, and a conditional update.
+    "watched everything" report gains nothing.
 
     ``accept_user`` is given the partner's user row (id, password hash, active flag)
     and the database row of the session ``session_key`` (read with it, when given)
     before anything is written; when it answers False, ``NotLoggedIn`` is raised.
+    ``accepted`` is what it accepted before for this session (``Claim.guard()``):
+    while the rows are still those, nothing is asked again.
+
+    On PostgreSQL the report is one statement on the usual path (``_merge_statement``;
+    a second one when the session has to be checked first); elsewhere a read of the
+    row with its attempt, lesson and partner, and a conditional update.
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
+    arguments = dict(
+        user_id=user_id,
+        enrollment_id=enrollment_id,
+        lesson_id=lesson_id,
+        intervals=intervals,
+        position=position,
+        session_key=session_key,
+        accept_user=accept_user,
+        now=now,
+    )
+    if connection.vendor == "postgresql":
+        state, completes = _report_in_database(accepted=accepted, **arguments)
+    else:
+        state, completes = _report_in_python(**arguments)
+    if completes:
+        with transaction.atomic():
+            course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
+        state = dataclasses.replace(state, course_completed=course_completed)
+    return state
+
+
+class _Guard(NamedTuple):
+    """The partner's password hash and session row a check accepted."""
+
+    password: str
+    session_data: str | None
+
+
+def _rounded(intervals: list[Interval]) -> tuple[list[float], list[float]]:
+    """The new intervals' starts and ends as ``intervals_merge`` takes them, before the
+    clip to the lesson's end (rounding and the clip commute: the end is whole seconds)."""
+    starts, ends = [], []
+    for start, end in intervals:
+        starts.append(round(max(0.0, start), 3))
+        ends.append(round(end, 3))
+    return starts, ends
+
+
+def _report_in_database(
+    *,
+    user_id: int,
+    enrollment_id: int,
+    lesson_id: int,
+    intervals: list[Interval],
+    position: float,
+    session_key: str | None,
+    accept_user: Callable[[User, str | None], bool] | None,
+    accepted: Accepted | None,
+    now: dt.datetime,
+) -> tuple[ProgressState, bool]:
+    statement = _merge_statement()
+    starts, ends = _rounded(intervals)
+    guard = None if accepted is None else _Guard(accepted.password, accepted.session_data)
+    checked_now = False
+    for _ in range(3):
+        session_key_value, session_time = partner_session.session_row_params(session_key)
+        params = {
+            "session_key": session_key_value,
+            "session_time": session_time,
+            "enrollment": enrollment_id,
+            "lesson": lesson_id,
+            "user": user_id,
+            "kind": LessonKind.VIDEO.value,
+            "position": position,
+            "now": now,
+            "threshold": settings.COURSES_COMPLETION_THRESHOLD,
+            "rate": settings.COURSES_MAX_PLAYBACK_RATE,
+            "slack": settings.COURSES_REPORT_SLACK,
+            "starts": starts,
+            "ends": ends,
+            **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
+            "today": now.date(),
+            "check": accept_user is not None,
+            "password": None if guard is None else guard.password,
+            "session_data": None if guard is None else guard.session_data,
+        }
+        with prepared_cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            raise LessonProgress.DoesNotExist
+        completed_before, status, deadline, duration = row[:4]
+        user = statement.user.instance(row, 4)
+        session_data, watched_seconds, position_seconds, completed_at = row[
+            4 + len(statement.user) :
+        ]
+        if watched_seconds is not None:
+            # Written: the rows were those accepted, so accepting them again is the
+            # short path of partner_session.accept (it makes the request the user's).
+            if accept_user is not None and not checked_now and not accept_user(user, session_data):
+                raise NotLoggedIn
+            state = ProgressState(
+                watched_seconds=watched_seconds,
+                duration_seconds=duration,
+                position_seconds=position_seconds,
+                lesson_completed=completed_at is not None,
+                course_completed=False,
+            )
+            # Completed by this report (or by one it waited for: counting again is safe).
+            return state, completed_before is None and completed_at is not None
+        if accept_user is not None and not (
+            guard is not None
+            and user.is_active
+            and user.password == guard.password
+            and session_data == guard.session_data
+        ):
+            if not accept_user(user, session_data):
+                raise NotLoggedIn
+            checked_now = True
+            guard = _Guard(user.password, session_data)
+            continue
+        if not _is_open_at(status=status, deadline=deadline, now=now):
+            raise ProgressRefused
+        # Open and accepted, yet not written: the row went away meanwhile; read again.
+    raise ProgressRefused
+
+
+def _report_in_python(
+    *,
+    user_id: int,
+    enrollment_id: int,
+    lesson_id: int,
+    intervals: list[Interval],
+    position: float,
+    session_key: str | None,
+    accept_user: Callable[[User, str | None], bool] | None,
+    now: dt.datetime,
+) -> tuple[ProgressState, bool]:
+    """The report as a read and a conditional update (databases other than
+    PostgreSQL, and the rules ``_merge_statement`` follows)."""
     query = _report_query(connection.vendor)
     params = [
         *partner_session.session_row_params(session_key),
@@ -248,17 +478,14 @@ def video_progress_report(
             break
         if locked:
             raise ProgressRefused
-    course_completed = False
-    if completes:
-        with transaction.atomic():
-            course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
-    return ProgressState(
+    state = ProgressState(
         watched_seconds=progress.watched_seconds,
         duration_seconds=duration,
         position_seconds=position,
         lesson_completed=completes or progress.completed_at is not None,
-        course_completed=course_completed,
+        course_completed=False,
     )
+    return state, completes
 
 
 def text_lesson_confirm(*, enrollment: Enrollment, lesson: Lesson) -> bool:

@@ -329,12 +329,18 @@ def test_progress_report_query_count(client, alice):
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
     # session (the player's first report), read of progress + attempt + lesson + user,
-    # conditional update
+    # update (on PostgreSQL one statement each, the first not writing: nothing was
+    # accepted yet for this session)
     assert len(queries) == _session_reads() + 2
     with clock.travel(later + dt.timedelta(seconds=5)), CaptureQueriesContext(connection) as again:
         assert client.post(url, {"s": "5-10", "pos": "10"}).status_code == 200
-    # then: read of progress + attempt + lesson + user + session row, conditional update
+    # then the same with the session's row read alongside, its checks run in full
     assert len(again) == 2
+    with clock.travel(later + dt.timedelta(seconds=10)), CaptureQueriesContext(connection) as known:
+        assert client.post(url, {"s": "10-15", "pos": "15"}).status_code == 200
+    # the rows accepted before: on PostgreSQL read, checked and written in one statement
+    assert len(known) == (1 if connection.vendor == "postgresql" else 2)
+    assert LessonProgress.objects.get(lesson=lesson).watched_seconds == 15
 
 
 def test_lesson_page_after_the_deadline_is_read_only_before_the_job_runs(client, alice):
