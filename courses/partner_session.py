@@ -32,6 +32,7 @@ import copy
 import dataclasses
 import functools
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -48,9 +49,11 @@ from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
+from django.utils.functional import SimpleLazyObject
 
 if TYPE_CHECKING:
     from accounts.models import User
+    from courses.rows import Columns
 
 _ENGINES_IN_DATABASE = {
     "django.contrib.sessions.backends.db",
@@ -84,6 +87,20 @@ class Accepted:
 
 
 _accepted: collections.OrderedDict[str, Accepted] = collections.OrderedDict()
+
+
+@dataclasses.dataclass(frozen=True)
+class UserRow:
+    """The columns of the user's row the checks read, and how to make its instance.
+
+    When the rows are those accepted before, the instance is made only if the request
+    uses it (``request.user`` is lazy, as Django's own).
+    """
+
+    pk: int
+    password: str
+    is_active: bool
+    load: Callable[[], User]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,9 +171,21 @@ def _adopt(request: HttpRequest, session_data: str | None) -> None:
     session.accessed = True
 
 
+def user_row(columns: Columns, row: tuple, start: int = 0) -> UserRow:
+    """The :class:`UserRow` of a user read with ``columns`` (``courses.rows``) from
+    ``row[start:]``; they must include the id, the password and the active flag."""
+    values = dict(zip(columns.attnames, row[start : start + len(columns)], strict=True))
+    return UserRow(
+        pk=values["id"],
+        password=values["password"],
+        is_active=bool(values["is_active"]),
+        load=lambda: columns.instance(row, start),
+    )
+
+
 def accept(
     request: HttpRequest,
-    user: User | None,
+    user: User | UserRow | None,
     claimed: Claim,
     session_data: str | None = None,
 ) -> bool:
@@ -182,8 +211,10 @@ def accept(
         # The rows the checks below ran on last time, unchanged: the same answer.
         session._session_cache = _copied(accepted.session)
         session.accessed = True
-        request.user = user
+        request.user = SimpleLazyObject(user.load) if isinstance(user, UserRow) else user
         return True
+    if isinstance(user, UserRow):
+        user = user.load()
     if claimed.session_key is not None:
         if user is None:  # no such user: the session stays as it is, anonymous
             _forget(claimed.session_key)

@@ -208,11 +208,13 @@ def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> D
     )
 
 
-def partner_dashboard_user(rows: tuple[tuple, ...]):
-    """The partner's user row from :func:`partner_dashboard_rows` (None if none)."""
+def partner_dashboard_user(rows: tuple[tuple, ...]) -> partner_session.UserRow | None:
+    """The partner's user row from :func:`partner_dashboard_rows` (None if none), for
+    ``partner_session.accept``: the instance is made when it is used."""
     if not rows:
         return None
-    return _dashboard_query(connection.vendor).users.instance(rows[0])
+    users = _dashboard_query(connection.vendor).users
+    return partner_session.user_row(users, rows[0])
 
 
 def partner_dashboard_from_rows(rows: tuple[tuple, ...]) -> Dashboard:

@@ -5,7 +5,13 @@ from courses import views
 app_name = "courses"
 
 urlpatterns = [
+    # The busiest first: the dashboard and the player's reports (every few seconds).
     path("", views.dashboard, name="dashboard"),
+    path(
+        "<int:enrollment_id>/progress/<int:lesson_id>",
+        views.progress_report,
+        name="progress",
+    ),
     path("open/<int:course_id>/enroll", views.self_enroll, name="self_enroll"),
     path("lessons/<int:lesson_id>/<str:part>", views.lesson_media, name="lesson_media"),
     path("<int:enrollment_id>/", views.enrollment_detail, name="enrollment"),
@@ -15,10 +21,5 @@ urlpatterns = [
         "<int:enrollment_id>/lessons/<int:position>/confirm",
         views.lesson_confirm,
         name="lesson_confirm",
-    ),
-    path(
-        "<int:enrollment_id>/progress/<int:lesson_id>",
-        views.progress_report,
-        name="progress",
     ),
 ]

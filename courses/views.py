@@ -51,7 +51,7 @@ def _route(name: str, count: int):
 
 
 @require_safe
-@never_cache
+@page_cache.never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
     # The user's row comes with the attempts (see courses.partner_session); the page is
     # rendered once per state of those rows and day (portal.page_cache).

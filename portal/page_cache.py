@@ -21,6 +21,7 @@ deployment-versioned key. Off with ``DEBUG``
 from __future__ import annotations
 
 import collections
+import functools
 import secrets
 import threading
 from collections.abc import Callable, Hashable
@@ -34,6 +35,8 @@ from django.middleware.csrf import CSRF_ALLOWED_CHARS, get_token
 from django.shortcuts import render
 from django.urls import get_script_prefix
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
+from django.utils.http import http_date
 
 from portal import clock
 
@@ -110,6 +113,28 @@ def csrf_token(request: HttpRequest) -> str:
     return "".join([_CHARS[m] for m in mask]) + "".join(
         [_CHARS[(_INDEX[char] + m) % len(_CHARS)] for char, m in zip(secret, mask, strict=True)]
     )
+
+
+# What django.utils.cache.add_never_cache_headers writes on a response without either.
+_NEVER_CACHE = "max-age=0, no-cache, no-store, must-revalidate, private"
+
+
+def never_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Django's ``never_cache`` for the busiest pages: the same headers, written at once
+    when the response has none of its own (Django's parses and merges the
+    ``Cache-Control`` header twice), merged as Django merges them otherwise."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if "Expires" in response or "Cache-Control" in response:
+            add_never_cache_headers(response)
+        else:
+            response.headers["Expires"] = http_date()
+            response.headers["Cache-Control"] = _NEVER_CACHE
+        return response
+
+    return wrapper
 
 
 def forget_all() -> None:

@@ -11,9 +11,11 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("bench/hello", views.hello, name="bench_hello"),
+    # The partner pages called most come before the account pages' unprefixed include,
+    # so that resolving them does not try every account page first.
+    path("courses/", include("courses.urls")),
     path("", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
-    path("courses/", include("courses.urls")),
     path("membership/", include("membership.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -9,6 +9,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -31,7 +32,7 @@ from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
     from accounts.models import User
-    from courses.partner_session import Accepted
+    from courses.partner_session import Accepted, UserRow
 
 
 class ProgressRefused(Exception):
@@ -181,9 +182,9 @@ def _merge_statement() -> _MergeStatement:
     spans = (
         "SELECT numrange((v ->> 0)::numeric, (v ->> 1)::numeric) AS span "
         "FROM jsonb_array_elements(p.watched) v "
-        "UNION ALL SELECT numrange(a::numeric, LEAST(b, r.duration_seconds)::numeric) "
-        "FROM unnest(%(starts)s::float8[], %(ends)s::float8[]) t (a, b) "
-        "WHERE LEAST(b, r.duration_seconds) > a"
+        "UNION ALL SELECT numrange((n ->> 0)::numeric, LEAST((n ->> 1)::numeric, "
+        "r.duration_seconds)) FROM jsonb_array_elements(%(new)s::jsonb) n "
+        "WHERE LEAST((n ->> 1)::numeric, r.duration_seconds) > (n ->> 0)::numeric"
     )
     merged = (
         "SELECT COALESCE(jsonb_agg(jsonb_build_array(lower(x), upper(x)) ORDER BY x), "  # noqa: S608 (no values: placeholders)
@@ -276,7 +277,7 @@ def video_progress_report(
     intervals: list[Interval],
     position: float,
     session_key: str | None = None,
-    accept_user: Callable[[User, str | None], bool] | None = None,
+    accept_user: Callable[[User | UserRow, str | None], bool] | None = None,
     accepted: Accepted | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
@@ -291,7 +292,8 @@ def video_progress_report(
     and the database row of the session ``session_key`` (read with it, when given)
     before anything is written; when it answers False, ``NotLoggedIn`` is raised.
     ``accepted`` is what it accepted before for this session (``Claim.guard()``):
-    while the rows are still those, nothing is asked again.
+    while the rows are still those, the report is written by the statement that reads
+    them, and ``accept_user`` is asked afterwards (where it answers at once).
 
     On PostgreSQL the report is one statement on the usual path (``_merge_statement``;
     a second one when the session has to be checked first); elsewhere a read of the
@@ -328,14 +330,10 @@ class _Guard(NamedTuple):
     session_data: str | None
 
 
-def _rounded(intervals: list[Interval]) -> tuple[list[float], list[float]]:
-    """The new intervals' starts and ends as ``intervals_merge`` takes them, before the
-    clip to the lesson's end (rounding and the clip commute: the end is whole seconds)."""
-    starts, ends = [], []
-    for start, end in intervals:
-        starts.append(round(max(0.0, start), 3))
-        ends.append(round(end, 3))
-    return starts, ends
+def _rounded(intervals: list[Interval]) -> str:
+    """The new intervals as ``intervals_merge`` takes them, before the clip to the
+    lesson's end (rounding and the clip commute: the end is whole seconds), as JSON."""
+    return json.dumps([[round(max(0.0, start), 3), round(end, 3)] for start, end in intervals])
 
 
 def _report_in_database(
@@ -346,12 +344,12 @@ def _report_in_database(
     intervals: list[Interval],
     position: float,
     session_key: str | None,
-    accept_user: Callable[[User, str | None], bool] | None,
+    accept_user: Callable[[User | UserRow, str | None], bool] | None,
     accepted: Accepted | None,
     now: dt.datetime,
 ) -> tuple[ProgressState, bool]:
     statement = _merge_statement()
-    starts, ends = _rounded(intervals)
+    new = _rounded(intervals)
     guard = None if accepted is None else _Guard(accepted.password, accepted.session_data)
     checked_now = False
     for _ in range(3):
@@ -368,8 +366,7 @@ def _report_in_database(
             "threshold": settings.COURSES_COMPLETION_THRESHOLD,
             "rate": settings.COURSES_MAX_PLAYBACK_RATE,
             "slack": settings.COURSES_REPORT_SLACK,
-            "starts": starts,
-            "ends": ends,
+            "new": new,
             **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
             "today": now.date(),
             "check": accept_user is not None,
@@ -382,7 +379,7 @@ def _report_in_database(
         if row is None:
             raise LessonProgress.DoesNotExist
         completed_before, status, deadline, duration = row[:4]
-        user = statement.user.instance(row, 4)
+        user = partner_session.user_row(statement.user, row, 4)
         session_data, watched_seconds, position_seconds, completed_at = row[
             4 + len(statement.user) :
         ]

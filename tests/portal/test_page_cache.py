@@ -9,6 +9,7 @@ from django.middleware.csrf import (
     _unmask_cipher_token,
 )
 from django.test import RequestFactory
+from django.utils.http import parse_http_date
 
 from portal.page_cache import csrf_token
 
@@ -55,3 +56,36 @@ def test_without_a_secret_django_makes_one():
     token = csrf_token(request)
     assert _unmask_cipher_token(token) == request.META["CSRF_COOKIE"]
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
+
+
+def _never_cached(response):
+    from django.views.decorators.cache import never_cache as django_never_cache
+
+    from portal.page_cache import never_cache
+
+    request = RequestFactory().get("/")
+    ours = never_cache(lambda request: response())(request)
+    theirs = django_never_cache(lambda request: response())(request)
+    return ours, theirs
+
+
+def test_never_cache_writes_what_djangos_writes():
+    from django.http import HttpResponse
+
+    ours, theirs = _never_cached(lambda: HttpResponse("page"))
+    assert ours["Cache-Control"] == theirs["Cache-Control"]
+    assert abs(parse_http_date(ours["Expires"]) - parse_http_date(theirs["Expires"])) <= 1
+    assert set(ours.headers) == set(theirs.headers)
+
+
+def test_never_cache_merges_a_responses_own_headers_as_django_does():
+    from django.http import HttpResponse
+
+    def response():
+        page = HttpResponse("page")
+        page["Cache-Control"] = "max-age=60, public"
+        return page
+
+    ours, theirs = _never_cached(response)
+    assert ours["Cache-Control"] == theirs["Cache-Control"]
+    assert abs(parse_http_date(ours["Expires"]) - parse_http_date(theirs["Expires"])) <= 1
