@@ -146,6 +146,11 @@ def test_the_whole_way_at_360x640(browser, live_server, media):
     _check(page)
 
     # The real player script, a real video: play it through at double speed.
+    reports = []
+    page.on(
+        "request",
+        lambda request: "/progress/" in request.url and reports.append(request.headers),
+    )
     page.evaluate(
         "() => { const v = document.querySelector('video'); v.muted = true;"
         " v.playbackRate = 2; return v.play(); }"
@@ -155,6 +160,11 @@ def test_the_whole_way_at_360x640(browser, live_server, media):
     assert progress.completed_at is not None
     assert progress.watched_seconds >= 0.9 * VIDEO_SECONDS
     assert "이 강의를 마쳤습니다" in page.inner_text("[data-progress-status]")
+    # Its reports are URL-encoded forms, the cheaper kind for the server to read.
+    assert reports and all(
+        headers["content-type"].startswith("application/x-www-form-urlencoded")
+        for headers in reports
+    )
 
     page.get_by_role("link", name="다음 강의 →").click()
     _check(page)
