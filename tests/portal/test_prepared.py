@@ -58,3 +58,25 @@ def test_postgresql_prepares_no_other_statement():
     with connection.cursor() as cursor:
         cursor.execute("SELECT statement FROM pg_prepared_statements")
         assert cursor.fetchall() == [("SELECT $1 + 1, $2",)]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_keeps_one_cursor_and_a_new_connection_makes_its_own():
+    def raw():
+        with prepared_cursor() as cursor:
+            cursor.execute(SQL, [1, "x"])
+            return cursor.cursor
+
+    first = raw()
+    assert raw() is first and not first.closed
+    # After a failed statement the kept cursor still runs the next one.
+    table = connection.ops.quote_name(Session._meta.db_table)
+    sql = f"INSERT INTO {table} (session_key, session_data, expire_date) VALUES (%s, %s, %s)"  # noqa: S608 (the name from the model)
+    with pytest.raises(IntegrityError), transaction.atomic(), prepared_cursor() as cursor:
+        cursor.execute(sql, ["d" * 32, "", clock.now()])
+        cursor.execute(sql, ["d" * 32, "", clock.now()])
+    assert _run(2, "y") == (3, "y")
+    assert raw() is first
+    connection.close()
+    assert raw() is not first
