@@ -378,3 +378,11 @@ def test_dashboard_query_reads_what_the_orm_selectors_read(alice):
         c.pk for c in selectors.partner_open_courses(user_id=alice.pk)
     ]
     assert selectors.partner_dashboard(user_id=other.pk + 1000).user is None
+
+
+def test_the_dashboard_reads_lesson_count_and_resume_point_from_one_value():
+    from courses.selectors import lesson_state
+
+    assert lesson_state("3 2") == (3, 2)
+    assert lesson_state("3 ") == (3, None)  # every lesson done
+    assert lesson_state("0 ") == (0, None)  # a course without lessons
