@@ -89,9 +89,17 @@ def render_kept(
 
 
 _CHARS = CSRF_ALLOWED_CHARS
-_INDEX = {char: index for index, char in enumerate(_CHARS)}
-# Bytes below this are taken modulo the alphabet's size: every character equally likely.
+# Random bytes to mask characters: 0-247 taken modulo the alphabet's size (every
+# character equally likely), 248-255 dropped.
 _UNBIASED = 256 - 256 % len(_CHARS)
+_BYTE_TO_CHAR = bytes(ord(_CHARS[byte % len(_CHARS)]) for byte in range(_UNBIASED)).ljust(256)
+_DROPPED = bytes(range(_UNBIASED, 256))
+# The secret's character shifted by the mask's: Django's cipher, one look-up per pair.
+_SHIFTED = {
+    (secret, mask): _CHARS[(_CHARS.index(secret) + _CHARS.index(mask)) % len(_CHARS)]
+    for secret in _CHARS
+    for mask in _CHARS
+}
 
 
 def csrf_token(request: HttpRequest) -> str:
@@ -106,13 +114,11 @@ def csrf_token(request: HttpRequest) -> str:
     if secret is None:
         return get_token(request)  # a new secret: Django makes it and its cookie
     request.META["CSRF_COOKIE_NEEDS_UPDATE"] = True
-    mask: list[int] = []
+    mask = ""
     while len(mask) < len(secret):
-        mask += [byte % len(_CHARS) for byte in secrets.token_bytes(48) if byte < _UNBIASED]
-    del mask[len(secret) :]
-    return "".join([_CHARS[m] for m in mask]) + "".join(
-        [_CHARS[(_INDEX[char] + m) % len(_CHARS)] for char, m in zip(secret, mask, strict=True)]
-    )
+        mask += secrets.token_bytes(48).translate(_BYTE_TO_CHAR, _DROPPED).decode()
+    mask = mask[: len(secret)]
+    return mask + "".join(map(_SHIFTED.__getitem__, zip(secret, mask, strict=True)))
 
 
 # What django.utils.cache.add_never_cache_headers writes on a response without either.
