@@ -117,3 +117,25 @@ def staff() -> User:
     return User.objects.create_user(
         username=f"staff{n}", password="Staff1234!x", is_staff=True, is_superuser=True
     )
+
+
+def report_by(way: str, user, enrollment, lesson, intervals, position, at):
+    """A video report made one way, without a session check: ``"database"`` (the one
+    PostgreSQL statement) or ``"python"`` (the read and conditional update). Answers
+    the progress state and whether it completed the lesson."""
+    from courses.services import progress
+
+    arguments = dict(
+        user_id=user.pk,
+        enrollment_id=enrollment.pk,
+        lesson_id=lesson.pk,
+        intervals=intervals,
+        position=position,
+        session_key=None,
+        accept_user=None,
+        now=at,
+    )
+    with clock.travel(at):
+        if way == "database":
+            return progress._report_in_database(accepted=None, **arguments)
+        return progress._report_in_python(**arguments)

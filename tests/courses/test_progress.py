@@ -154,19 +154,7 @@ def test_another_partner_cannot_report_on_this_attempt(setup):
 
 def python_report(user, enrollment, lesson, intervals, position, at):
     """The read-and-update report (databases other than PostgreSQL), on any database."""
-    from courses.services import progress as service
-
-    with clock.travel(at):
-        state, _ = service._report_in_python(
-            user_id=user.pk,
-            enrollment_id=enrollment.pk,
-            lesson_id=lesson.pk,
-            intervals=intervals,
-            position=position,
-            session_key=None,
-            accept_user=None,
-            now=at,
-        )
+    state, _ = factories.report_by("python", user, enrollment, lesson, intervals, position, at)
     return state
 
 

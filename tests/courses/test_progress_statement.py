@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from courses.models import LessonProgress
-from courses.services import progress as service
 from courses.services.progress import ProgressRefused, lesson_open, video_progress_report
 from portal import clock
 from tests.courses import factories
@@ -35,33 +34,12 @@ def _attempts():
     return pairs
 
 
-def _in_database(user, enrollment, lesson, intervals, position, at):
-    with clock.travel(at):
-        return service._report_in_database(
-            user_id=user.pk,
-            enrollment_id=enrollment.pk,
-            lesson_id=lesson.pk,
-            intervals=intervals,
-            position=position,
-            session_key=None,
-            accept_user=None,
-            accepted=None,
-            now=at,
-        )
+def _in_database(*args):
+    return factories.report_by("database", *args)
 
 
-def _in_python(user, enrollment, lesson, intervals, position, at):
-    with clock.travel(at):
-        return service._report_in_python(
-            user_id=user.pk,
-            enrollment_id=enrollment.pk,
-            lesson_id=lesson.pk,
-            intervals=intervals,
-            position=position,
-            session_key=None,
-            accept_user=None,
-            now=at,
-        )
+def _in_python(*args):
+    return factories.report_by("python", *args)
 
 
 def _row(enrollment, lesson) -> LessonProgress:
