@@ -14,8 +14,8 @@ token (per browser, masked anew for every response as Django does; see
 is rendered in full. Pages are kept in memory (at most ``PAGE_CACHE_ENTRIES`` per
 process, least recently used dropped first), not in Redis: the point is to save work
 per request, and a shared copy would cost a round trip on every request and a
-deployment-versioned key. Off with ``DEBUG``
-(edited templates show at once) and when ``PAGE_CACHE_ENTRIES`` is 0.
+deployment-versioned key. Off with ``DEBUG`` (edited templates show at once) and when
+``PAGE_CACHE_ENTRIES`` is 0.
 """
 
 from __future__ import annotations
@@ -92,7 +92,9 @@ _CHARS = CSRF_ALLOWED_CHARS
 # Random bytes to mask characters: 0-247 taken modulo the alphabet's size (every
 # character equally likely), 248-255 dropped.
 _UNBIASED = 256 - 256 % len(_CHARS)
-_BYTE_TO_CHAR = bytes(ord(_CHARS[byte % len(_CHARS)]) for byte in range(_UNBIASED)).ljust(256)
+_BYTE_TO_CHAR = bytes(ord(_CHARS[byte % len(_CHARS)]) for byte in range(_UNBIASED)).ljust(
+    256  # the dropped bytes' places: never used
+)
 _DROPPED = bytes(range(_UNBIASED, 256))
 # The secret's character shifted by the mask's: Django's cipher, one look-up per pair.
 _SHIFTED = {
