@@ -349,30 +349,29 @@ def _report_in_database(
     now: dt.datetime,
 ) -> tuple[ProgressState, bool]:
     statement = _merge_statement()
-    new = _rounded(intervals)
     guard = None if accepted is None else _Guard(accepted.password, accepted.session_data)
+    session_key_value, session_time = partner_session.session_row_params(session_key)
+    params = {
+        "session_key": session_key_value,
+        "session_time": session_time,
+        "enrollment": enrollment_id,
+        "lesson": lesson_id,
+        "user": user_id,
+        "kind": LessonKind.VIDEO.value,
+        "position": position,
+        "now": now,
+        "threshold": settings.COURSES_COMPLETION_THRESHOLD,
+        "rate": settings.COURSES_MAX_PLAYBACK_RATE,
+        "slack": settings.COURSES_REPORT_SLACK,
+        "new": _rounded(intervals),
+        **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
+        "today": now.date(),
+        "check": accept_user is not None,
+    }
     checked_now = False
     for _ in range(3):
-        session_key_value, session_time = partner_session.session_row_params(session_key)
-        params = {
-            "session_key": session_key_value,
-            "session_time": session_time,
-            "enrollment": enrollment_id,
-            "lesson": lesson_id,
-            "user": user_id,
-            "kind": LessonKind.VIDEO.value,
-            "position": position,
-            "now": now,
-            "threshold": settings.COURSES_COMPLETION_THRESHOLD,
-            "rate": settings.COURSES_MAX_PLAYBACK_RATE,
-            "slack": settings.COURSES_REPORT_SLACK,
-            "new": new,
-            **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
-            "today": now.date(),
-            "check": accept_user is not None,
-            "password": None if guard is None else guard.password,
-            "session_data": None if guard is None else guard.session_data,
-        }
+        params["password"] = None if guard is None else guard.password
+        params["session_data"] = None if guard is None else guard.session_data
         with prepared_cursor() as cursor:
             cursor.execute(statement.sql, params)
             row = cursor.fetchone()
