@@ -197,11 +197,10 @@ def accept(
     since login.
     """
     session = request.session
-    accepted = claimed.accepted
+    accepted = claimed.guard()
     if (
         claimed.session_key is not None
         and accepted is not None
-        and accepted.session_data is not None
         and user is not None
         and user.is_active
         and session_data == accepted.session_data
