@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -28,6 +28,7 @@ from courses.services.progress import (
     video_progress_report,
 )
 from portal import clock, page_cache
+from portal.csp import json_answer
 
 
 def _own(request: HttpRequest, enrollment_id: int) -> Enrollment:
@@ -206,7 +207,7 @@ def lesson_confirm(request: HttpRequest, enrollment_id: int, position: int) -> H
 
 
 @require_POST
-def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) -> JsonResponse:
+def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) -> HttpResponse:
     """The player's report: ``s`` = watched intervals ``"a-b,c-d"``, ``pos`` = position.
 
     A logged-out player gets 403 (not a redirect to the login page it cannot follow).
@@ -215,14 +216,14 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
     """
     claim = partner_session.claim(request)
     if claim is None:
-        return JsonResponse({"error": "login"}, status=403)
+        return json_answer({"error": "login"}, status=403)
     try:
         intervals = intervals_parse(request.POST.get("s", ""))
         position = float(request.POST.get("pos", "0") or 0)
         if not 0 <= position < 1e7:
             raise ValueError
     except ValueError:
-        return JsonResponse({"error": "bad report"}, status=400)
+        return json_answer({"error": "bad report"}, status=400)
     try:
         state = video_progress_report(
             user_id=claim.user_id,
@@ -237,14 +238,14 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
             accepted=claim.guard(),
         )
     except NotLoggedIn:
-        return JsonResponse({"error": "login"}, status=403)
+        return json_answer({"error": "login"}, status=403)
     except LessonProgress.DoesNotExist:
         if not request.user.is_authenticated:
-            return JsonResponse({"error": "login"}, status=403)
-        return JsonResponse({"error": "not found"}, status=404)
+            return json_answer({"error": "login"}, status=403)
+        return json_answer({"error": "not found"}, status=404)
     except ProgressRefused:
-        return JsonResponse({"error": "closed"}, status=409)
-    return JsonResponse(
+        return json_answer({"error": "closed"}, status=409)
+    return json_answer(
         {
             "watched": round(state.watched_seconds, 1),
             "duration": state.duration_seconds,
