@@ -4,7 +4,9 @@ The portal runs under gunicorn on 127.0.0.1 exactly as in production (sync worke
 one per core, PostgreSQL); the load comes from a second process for a fixed time:
 ``wrk`` when the machine has it (``make bench`` installs Debian's package), otherwise a
 small multi-process Python client. Figures compared with each other (a page against
-``/bench/hello``) are always measured in the same run with the same tool.
+``/bench/hello``) are always measured in the same run with the same tool, taking turns
+(:func:`load_in_turns`), so that a machine that speeds up or slows down during the run
+weighs on each of them alike.
 """
 
 import contextlib
@@ -113,6 +115,21 @@ def load(
     if shutil.which("wrk"):
         return _wrk(url, seconds, connections, method, body, headers or {})
     return _python_load(url, seconds, connections, method, body, headers or {}, expect_status)
+
+
+def load_in_turns(
+    targets: dict[str, dict], *, seconds: float = DURATION_S, rounds: int = 3
+) -> dict[str, float]:
+    """Requests per second of each target (``name: load() keyword arguments``, ``url``
+    included), measured in ``rounds`` turns of ``seconds / rounds`` each, every round
+    beginning with the next target: the mean of a target's rounds, all equally long."""
+    turn = max(1.0, round(seconds / rounds))
+    names = list(targets)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for index in range(rounds):
+        for name in names[index % len(names) :] + names[: index % len(names)]:
+            results[name].append(load(**targets[name], seconds=turn))
+    return {name: sum(values) / len(values) for name, values in results.items()}
 
 
 def warm(url, *, method="GET", body=b"", headers=None, expect_status=200) -> None:
