@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import functools
 import json
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import (
@@ -101,6 +102,7 @@ class _DashboardQuery:
     enrollments: Columns
     courses: Columns
     sql: str
+    order: Callable[[tuple], tuple]  # the attempts' order: deadline, newest attempt, id
 
 
 @functools.cache
@@ -172,9 +174,16 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
         f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
         f"LEFT JOIN {course} c ON c.id = e.course_id "
         f"{session_join}"
-        "WHERE u.id = %s ORDER BY e.deadline, e.attempt DESC, e.id"
+        # Sorted here (see order): a sort in the statement costs the database more than
+        # the few rows cost Python.
+        "WHERE u.id = %s"
     )
-    return _DashboardQuery(users, enrollments, courses, sql)
+    deadline, attempt, pk = (
+        len(users) + enrollments.attnames.index(name) for name in ("deadline", "attempt", "id")
+    )
+    return _DashboardQuery(
+        users, enrollments, courses, sql, lambda row: (row[deadline], -row[attempt], row[pk])
+    )
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,9 +214,13 @@ def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> D
     with prepared_cursor() as cursor:
         cursor.execute(query.sql, params)
         rows = cursor.fetchall()
-    return DashboardRows(
-        rows=tuple(row[:-1] for row in rows), session_data=rows[0][-1] if rows else None
-    )
+    if not rows:
+        return DashboardRows(rows=(), session_data=None)
+    session_data = rows[0][-1]
+    rows = [row[:-1] for row in rows]
+    if len(rows) > 1:  # attempts (the row without one comes alone)
+        rows.sort(key=query.order)
+    return DashboardRows(rows=tuple(rows), session_data=session_data)
 
 
 def partner_dashboard_user(rows: tuple[tuple, ...]) -> partner_session.UserRow | None:

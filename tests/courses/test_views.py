@@ -380,6 +380,28 @@ def test_dashboard_query_reads_what_the_orm_selectors_read(alice):
     assert selectors.partner_dashboard(user_id=other.pk + 1000).user is None
 
 
+def test_dashboard_lists_attempts_by_deadline_then_newest_attempt_then_creation(alice):
+    from courses import selectors
+
+    today = clock.today()
+
+    def attempt(days: int, number: int = 1) -> Enrollment:
+        enrollment = factories.enroll(
+            alice, factories.course(), deadline=today + dt.timedelta(days=days)
+        )
+        Enrollment.objects.filter(pk=enrollment.pk).update(attempt=number)
+        return enrollment
+
+    late = attempt(20)
+    first_tie = attempt(9)
+    soon = attempt(5)
+    second_try = attempt(9, number=2)
+    second_tie = attempt(9)
+    order = [soon.pk, second_try.pk, first_tie.pk, second_tie.pk, late.pk]
+    assert [e.pk for e in selectors.partner_dashboard(user_id=alice.pk).enrollments] == order
+    assert [e.pk for e in selectors.partner_enrollments(user_id=alice.pk)] == order
+
+
 def test_the_dashboard_reads_lesson_count_and_resume_point_from_one_value():
     from courses.selectors import lesson_state
 
