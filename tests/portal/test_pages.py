@@ -98,3 +98,38 @@ def test_logout_needs_post_and_csrf(partner):
     csrf_client.force_login(partner)
     response = csrf_client.post(reverse("account_logout"))
     assert response.status_code == 403
+
+
+def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
+    client, monkeypatch
+):
+    """A progress report's answer (also an error) closes everything; the middleware
+    does not build the page policy for it, and still does for pages."""
+    import csp.middleware
+
+    from courses.models import Enrollment
+    from portal.csp import DATA_POLICY
+    from tests.courses import factories
+
+    partner = factories.partner(name="앨리스")
+    course = factories.course(videos=1, texts=0)
+    enrollment: Enrollment = factories.enroll(partner, course)
+    client.force_login(partner)
+    assert client.get(reverse("courses:lesson", args=[enrollment.pk, 1])).status_code == 200
+    url = reverse("courses:progress", args=[enrollment.pk, course.lessons.get().pk])
+    builds = []
+    real_build = csp.middleware.build_policy
+    monkeypatch.setattr(
+        csp.middleware, "build_policy", lambda **kw: builds.append(kw) or real_build(**kw)
+    )
+    answers = [client.post(url, {"s": "0-1", "pos": "1"}), client.post(url, {"s": "9-3"})]
+    assert [answer.status_code for answer in answers] == [200, 400]
+    for answer in answers:
+        assert answer["Content-Type"] == "application/json"
+        assert answer["Content-Security-Policy"] == DATA_POLICY
+        assert answer["X-Content-Type-Options"] == "nosniff"
+        assert answer["X-Frame-Options"] == "DENY"
+    assert builds == []
+    page = client.get(reverse("courses:dashboard"))
+    assert "script-src 'self'" in page["Content-Security-Policy"]
+    assert builds  # the configured policy, built for the page
