@@ -246,19 +246,23 @@ def accept(
     return False
 
 
-def session_row_join(alias: str, placeholders: tuple[str, str] = ("%s", "%s")) -> tuple[str, str]:
-    """``LEFT JOIN`` of the live database row of a session (as the db engine loads it:
-    not expired), for a page's one query, and the column that brings its data. Its two
-    parameters (session key, time) come from :func:`session_row_params`."""
+def session_row_data(alias: str, placeholders: tuple[str, str] = ("%s", "%s")) -> str:
+    """The data of the live database row of a session (as the db engine loads it: not
+    expired), or NULL, as a subquery for a page's one query. Its two parameters
+    (session key, time) come from :func:`session_row_params`.
+
+    A subquery, not a join: it does not depend on the query's rows, so the database
+    reads the session once however many rows the query has (joined, it was read again
+    for each of a dashboard's attempts).
+    """
     from django.contrib.sessions.models import Session
 
     table = connection.ops.quote_name(Session._meta.db_table)
     key, time = placeholders
-    join = (
-        f"LEFT JOIN {table} {alias} "
-        f"ON {alias}.session_key = {key} AND {alias}.expire_date > {time} "
+    return (
+        f"(SELECT {alias}.session_data FROM {table} {alias} "  # noqa: S608 (names from the models)
+        f"WHERE {alias}.session_key = {key} AND {alias}.expire_date > {time})"
     )
-    return join, f"{alias}.session_data"
 
 
 def session_row_params(session_key: str | None) -> list:

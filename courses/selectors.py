@@ -160,7 +160,7 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
     # The user's row joined to each of their attempts (with the course, its lesson count
     # and the first lesson not yet done); one row with empty attempt columns when there
     # is no attempt. Last, the session's row when one is asked for (partner_session).
-    session_join, session_data = partner_session.session_row_join("ss")
+    session_data = partner_session.session_row_data("ss")
     sql = (
         f"SELECT {users.sql()}, {enrollments.sql()}, {courses.sql()}, "  # noqa: S608 (names from the models)
         # The lesson count and the first lesson not done, from one pass over the
@@ -173,7 +173,6 @@ def _dashboard_query(vendor: str) -> _DashboardQuery:
         f"FROM {quote(User._meta.db_table)} u "
         f"LEFT JOIN {enrollment} e ON e.user_id = u.id "
         f"LEFT JOIN {course} c ON c.id = e.course_id "
-        f"{session_join}"
         # No ORDER BY: partner_dashboard_rows sorts the few rows in Python (see
         # order), which costs less than a sort in the statement costs the database.
         "WHERE u.id = %s"

@@ -107,8 +107,9 @@ def _report_query(vendor: str) -> _ReportQuery:
     user = Columns(User, "u", ("id", "password", "is_active"))
     quote = connection.ops.quote_name
     table = quote(LessonProgress._meta.db_table)
-    # Last, the session's row when one is asked for (courses.partner_session).
-    session_join, session_data = partner_session.session_row_join("s")
+    # Last, the session's row when one is asked for (courses.partner_session); as a
+    # subquery before FROM, its two parameters come first.
+    session_data = partner_session.session_row_data("s")
     read_sql = (
         f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
         f"{session_data} "
@@ -116,7 +117,6 @@ def _report_query(vendor: str) -> _ReportQuery:
         f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
         f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
         f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        f"{session_join}"
         "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
     )
     # Conditional on what the merge started from: the watched total (it grows with
@@ -165,9 +165,7 @@ def _merge_statement() -> _MergeStatement:
     quote = connection.ops.quote_name
     table = quote(LessonProgress._meta.db_table)
     user = Columns(User, "u", ("id", "password", "is_active"))
-    session_join, session_data = partner_session.session_row_join(
-        "s", ("%(session_key)s", "%(session_time)s")
-    )
+    session_data = partner_session.session_row_data("s", ("%(session_key)s", "%(session_time)s"))
     # The partner's columns, named apart from the progress row's in the read.
     user_columns = [(quote(field.column), quote(f"u_{field.column}")) for field in user.fields]
     user_read = ", ".join(f"u.{column} AS {alias}" for column, alias in user_columns)
@@ -207,7 +205,6 @@ def _merge_statement() -> _MergeStatement:
         f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
         f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
         f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        f"{session_join}"
         "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
         "AND e.user_id = %(user)s AND l.kind = %(kind)s"
         "), w AS ("
