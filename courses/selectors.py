@@ -36,8 +36,7 @@ from courses.models import (
     LessonProgress,
 )
 from courses.rows import Columns
-from portal import clock
-from portal.prepared import prepared_cursor
+from portal import clock, prepared
 
 
 def _lesson_count() -> Subquery:
@@ -210,9 +209,7 @@ def partner_dashboard_rows(*, user_id: int, session_key: str | None = None) -> D
         *partner_session.session_row_params(session_key),
         user_id,
     ]
-    with prepared_cursor() as cursor:
-        cursor.execute(query.sql, params)
-        rows = cursor.fetchall()
+    rows = prepared.fetch(query.sql, params)
     if not rows:
         return DashboardRows(rows=(), session_data=None)
     session_data = rows[0][-1]

@@ -27,7 +27,7 @@ from courses.models import (
     LessonProgress,
 )
 from courses.rows import Columns
-from portal import clock
+from portal import clock, prepared
 from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
@@ -369,11 +369,10 @@ def _report_in_database(
     for _ in range(3):
         params["password"] = None if guard is None else guard.password
         params["session_data"] = None if guard is None else guard.session_data
-        with prepared_cursor() as cursor:
-            cursor.execute(statement.sql, params)
-            row = cursor.fetchone()
-        if row is None:
+        rows = prepared.fetch(statement.sql, params)
+        if not rows:
             raise LessonProgress.DoesNotExist
+        (row,) = rows
         completed_before, status, deadline, duration = row[:4]
         user = partner_session.user_row(statement.user, row, 4)
         session_data, watched_seconds, position_seconds, completed_at = row[
