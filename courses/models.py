@@ -4,6 +4,9 @@ Spec: shared/spec/courses.md. Business rules live in ``courses/services/``; read
 ``courses/selectors.py``.
 """
 
+import json
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -294,16 +297,72 @@ class Enrollment(models.Model):
         return self.is_open and clock.now() <= clock.end_of_day(self.deadline)
 
 
+class IntervalsField(models.Field):
+    """Merged watched intervals ``[[start, end], ...]`` (seconds, sorted, disjoint).
+
+    On PostgreSQL a ``nummultirange`` of half-open ranges, so that the progress
+    statement merges a report with the multirange operators (union, intersection)
+    instead of unpacking and packing JSON; elsewhere JSON text. Touching intervals are
+    one interval either way (``[0, 5)`` and ``[5, 9)`` make ``[0, 9)``).
+    """
+
+    description = "watched intervals"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("default", list)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if kwargs.get("default") is list:
+            del kwargs["default"]
+        return name, path, args, kwargs
+
+    def db_type(self, connection):
+        return "nummultirange" if connection.vendor == "postgresql" else "text"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return value
+        if isinstance(value, str):
+            return json.loads(value)
+        return [[float(span.lower), float(span.upper)] for span in value]
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            return json.loads(value)
+        return value
+
+    def get_db_prep_value(self, value, connection, prepared=False):
+        if value is None:
+            return None
+        if connection.vendor == "postgresql":
+            return multirange_literal(value)
+        return json.dumps([[float(start), float(end)] for start, end in value])
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj))
+
+
+def multirange_literal(intervals) -> str:
+    """``[[0, 4.5], [10, 20]]`` as ``{[0,4.5),[10,20)}`` (exact decimals of the floats)."""
+    return (
+        "{"
+        + ",".join(f"[{Decimal(repr(float(a)))},{Decimal(repr(float(b)))})" for a, b in intervals)
+        + "}"
+    )
+
+
 class LessonProgress(models.Model):
     """What one attempt has watched or read of one lesson.
 
     ``watched`` holds the merged watched intervals of media time, as
-    ``[[start, end], ...]`` in seconds, sorted and disjoint.
+    ``[[start, end], ...]`` in seconds, sorted and disjoint (:class:`IntervalsField`).
     """
 
     enrollment = models.ForeignKey(Enrollment, on_delete=models.CASCADE, related_name="progress")
     lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="+")
-    watched = models.JSONField(default=list)
+    watched = IntervalsField()
     watched_seconds = models.FloatField(default=0)
     position_seconds = models.FloatField(default=0)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -9,7 +9,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -25,6 +24,7 @@ from courses.models import (
     Lesson,
     LessonKind,
     LessonProgress,
+    multirange_literal,
 )
 from courses.rows import Columns
 from portal import clock, prepared
@@ -153,8 +153,8 @@ def _merge_statement() -> _MergeStatement:
 
     The same rules as :func:`_report_in_python`, on the row as it is when the update
     runs (a report that waited for another one's lock merges into what that one wrote):
-    the intervals' union (``range_agg`` over ``numrange``; touching intervals join, as
-    in ``intervals_merge``) clipped to the lesson, credited only within the allowance
+    the intervals' union (the multirange ``+``; touching intervals join, as in
+    ``intervals_merge``) clipped to the lesson (``*``), credited only within the allowance
     since the row's last report; position clamped to the lesson; completion at the
     threshold. The new intervals come rounded and clipped at zero (``_rounded``).
     Always one row when the progress row is the partner's: the read, then what was
@@ -177,24 +177,19 @@ def _merge_statement() -> _MergeStatement:
         "GREATEST(0, EXTRACT(EPOCH FROM (%(now)s::timestamptz - p.updated_at))::float8) "
         "* %(rate)s::float8 + %(slack)s::float8"
     )
-    spans = (
-        "SELECT numrange((v ->> 0)::numeric, (v ->> 1)::numeric) AS span "
-        "FROM jsonb_array_elements(p.watched) v "
-        "UNION ALL SELECT numrange((n ->> 0)::numeric, LEAST((n ->> 1)::numeric, "
-        "r.duration_seconds)) FROM jsonb_array_elements(%(new)s::jsonb) n "
-        "WHERE LEAST((n ->> 1)::numeric, r.duration_seconds) > (n ->> 0)::numeric"
-    )
+    # The union with the new intervals, clipped to the lesson (touching intervals join,
+    # as in intervals_merge), and its length; OFFSET 0 keeps the planner from copying
+    # the merge into every place that uses it.
     merged = (
-        "SELECT COALESCE(jsonb_agg(jsonb_build_array(lower(x), upper(x)) ORDER BY x), "  # noqa: S608 (no values: placeholders)
-        "'[]'::jsonb) AS watched, COALESCE(SUM(upper(x) - lower(x)), 0)::float8 AS total "
-        f"FROM unnest((SELECT range_agg(span) FROM ({spans}) q)) x"
+        "SELECT m AS watched, (SELECT COALESCE(SUM(upper(x) - lower(x)), 0)::float8 "
+        "FROM unnest(m) x) AS total FROM (SELECT (p.watched + %(new)s::nummultirange) "
+        "* nummultirange(numrange(0, r.duration_seconds)) AS m OFFSET 0) a OFFSET 0"
     )
     credited = (
-        f"SELECT CASE WHEN m.total - p.watched_seconds <= {allowance} "  # noqa: S608 (no values: placeholders)
-        "THEN m.watched ELSE p.watched END AS watched, "
-        f"CASE WHEN m.total - p.watched_seconds <= {allowance} "
-        "THEN m.total ELSE p.watched_seconds END AS total "
-        f"FROM ({merged}) m"
+        "SELECT CASE WHEN b.credit THEN b.watched ELSE p.watched END AS watched, "  # noqa: S608 (no values: placeholders)
+        "CASE WHEN b.credit THEN b.total ELSE p.watched_seconds END AS total "
+        f"FROM (SELECT m.watched, m.total, m.total - p.watched_seconds <= {allowance} "
+        f"AS credit FROM ({merged}) m) b"
     )
     sql = (
         "WITH r AS ("  # noqa: S608 (names from the models)
@@ -329,8 +324,10 @@ class _Guard(NamedTuple):
 
 def _rounded(intervals: list[Interval]) -> str:
     """The new intervals as ``intervals_merge`` takes them, before the clip to the
-    lesson's end (rounding and the clip commute: the end is whole seconds), as JSON."""
-    return json.dumps([[round(max(0.0, start), 3), round(end, 3)] for start, end in intervals])
+    lesson's end (rounding and the clip commute: the end is whole seconds), as a
+    multirange."""
+    spans = ((round(max(0.0, start), 3), round(end, 3)) for start, end in intervals)
+    return multirange_literal([(start, end) for start, end in spans if end > start])
 
 
 def _report_in_database(

@@ -215,3 +215,14 @@ def test_a_report_racing_a_repeat_is_written_without_reading_again(setup, monkey
     assert row.watched == [[0, 10]] and row.watched_seconds == 10
     # The time only moves forward: the next report's allowance counts from 12 s.
     assert row.updated_at == START + dt.timedelta(seconds=12)
+
+
+def test_watched_intervals_are_stored_as_read(setup):
+    _, enrollment, video, _ = setup
+    merged = [[0.0, 4.5], [10.125, 20.0], [99.999, 100.0]]
+    LessonProgress.objects.filter(enrollment=enrollment, lesson=video).update(watched=merged)
+    row = LessonProgress.objects.get(enrollment=enrollment, lesson=video)
+    assert row.watched == merged
+    row.watched = []
+    row.save(update_fields=["watched"])
+    assert LessonProgress.objects.get(pk=row.pk).watched == []
