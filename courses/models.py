@@ -5,7 +5,6 @@ Spec: shared/spec/courses.md. Business rules live in ``courses/services/``; read
 """
 
 import json
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
@@ -345,12 +344,9 @@ class IntervalsField(models.Field):
 
 
 def multirange_literal(intervals) -> str:
-    """``[[0, 4.5], [10, 20]]`` as ``{[0,4.5),[10,20)}`` (exact decimals of the floats)."""
-    return (
-        "{"
-        + ",".join(f"[{Decimal(repr(float(a)))},{Decimal(repr(float(b)))})" for a, b in intervals)
-        + "}"
-    )
+    """``[[0, 4.5], [10, 20]]`` as ``{[0.0,4.5),[10.0,20.0)}``: each float's shortest
+    repr, which PostgreSQL's numeric input reads as that exact decimal."""
+    return "{" + ",".join(f"[{float(a)!r},{float(b)!r})" for a, b in intervals) + "}"
 
 
 class LessonProgress(models.Model):
