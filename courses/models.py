@@ -301,8 +301,9 @@ class IntervalsField(models.Field):
 
     On PostgreSQL a ``nummultirange`` of half-open ranges, so that the progress
     statement merges a report with the multirange operators (union, intersection)
-    instead of unpacking and packing JSON; elsewhere JSON text. Touching intervals are
-    one interval either way (``[0, 5)`` and ``[5, 9)`` make ``[0, 9)``).
+    instead of unpacking and packing JSON; elsewhere JSON text. A merged list has no
+    touching intervals (``intervals_merge`` joins them, as the multirange union does:
+    ``[0, 5)`` and ``[5, 9)`` make ``[0, 9)``), so it reads back as it was stored.
     """
 
     description = "watched intervals"

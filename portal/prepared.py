@@ -19,12 +19,13 @@ Other databases get their usual cursor.
 ``fetch()`` runs such a statement and returns its rows in one call to libpq, with
 psycopg's own conversion of parameters and values: the cursor's machinery around it
 (Django's wrapper, psycopg's query generators and prepared-statement bookkeeping) cost
-a short statement about 45 µs of the worker's 60. It does so in autocommit only (as a
-request's statements run): in a transaction psycopg sends the ``BEGIN``, and at a
-rollback it deallocates every prepared statement of the session, so a statement of a
-transaction goes through the cursor, as it does whenever Django would do more than run
-it (queries are logged, an ``execute_wrapper`` is installed). A statement deallocated
-by an earlier rollback is prepared again.
+a progress report about 84,000 of its worker's 1.8 million instructions (callgrind, one
+process, 200 reports). It does so in autocommit only (as a request's statements run):
+in a transaction psycopg sends the ``BEGIN``, and at a rollback it deallocates every
+prepared statement of the session, so a statement of a transaction goes through the
+cursor, as it does whenever Django would do more than run it (queries are logged, an
+``execute_wrapper`` is installed). A statement deallocated by an earlier rollback is
+prepared again.
 """
 
 import contextlib
