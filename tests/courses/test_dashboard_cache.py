@@ -59,6 +59,17 @@ def test_each_response_has_its_own_token_for_the_browsers_secret(client, alice):
     assert _unmask_cipher_token(_token(first)) == _unmask_cipher_token(_token(second)) == secret
 
 
+def test_the_browsers_csrf_cookie_is_set_once_not_again_on_every_visit(client, alice):
+    dashboard = reverse("courses:dashboard")
+    first = client.get(dashboard)
+    assert "csrftoken" in first.cookies  # no cookie yet: Django makes the secret
+    second = client.get(dashboard)
+    assert second.status_code == 200 and "csrftoken" not in second.cookies
+    assert _unmask_cipher_token(_token(second.content.decode())) == (
+        first.cookies["csrftoken"].value
+    )
+
+
 def test_the_kept_pages_token_logs_out(alice):
     browser = Client(enforce_csrf_checks=True)
     browser.force_login(alice)

@@ -2,13 +2,15 @@
 
 import collections
 
+import pytest
+from django.conf import settings
 from django.middleware.csrf import (
     CSRF_ALLOWED_CHARS,
     CSRF_SECRET_LENGTH,
     _get_new_csrf_string,
     _unmask_cipher_token,
 )
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.utils.http import parse_http_date
 
 from portal.page_cache import csrf_token
@@ -21,13 +23,23 @@ def _request(secret: str | None):
     return request
 
 
-def test_the_token_unmasks_to_the_browsers_secret_and_renews_its_cookie():
+def test_the_token_unmasks_to_the_browsers_secret_whose_cookie_outlasts_the_session():
     secret = _get_new_csrf_string()
     request = _request(secret)
     token = csrf_token(request)
     assert len(token) == 2 * CSRF_SECRET_LENGTH
     assert set(token) <= set(CSRF_ALLOWED_CHARS)
     assert _unmask_cipher_token(token) == secret
+    # A year's cookie against two weeks' sessions: not sent again.
+    assert settings.CSRF_COOKIE_AGE >= settings.SESSION_COOKIE_AGE
+    assert "CSRF_COOKIE_NEEDS_UPDATE" not in request.META
+
+
+@pytest.mark.parametrize("age", [None, 3600])
+def test_a_cookie_that_may_expire_before_the_session_is_renewed_as_django_does(age):
+    with override_settings(CSRF_COOKIE_AGE=age):
+        request = _request(_get_new_csrf_string())
+        csrf_token(request)
     assert request.META["CSRF_COOKIE_NEEDS_UPDATE"] is True
 
 
