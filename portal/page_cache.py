@@ -113,10 +113,10 @@ def csrf_token(request: HttpRequest) -> str:
 
     Unlike ``get_token``, a cookie the browser sent is not sent again to renew its
     expiry (the header cost the dashboard 146,000 of its worker's 2.1 million
-    instructions, counted by callgrind) while the cookie outlasts any session: a login rotates the secret
-    and sends a new cookie, which lasts ``CSRF_COOKIE_AGE`` (a year) against a
-    session's ``SESSION_COOKIE_AGE`` (two weeks), and the other pages with a form renew
-    it as Django does.
+    instructions, counted by callgrind) while the cookie outlasts any session: a login
+    rotates the secret and sends a new cookie, which lasts ``CSRF_COOKIE_AGE`` (a
+    year) against a session's ``SESSION_COOKIE_AGE`` (two weeks), and the other pages
+    with a form renew it as Django does.
     """
     secret = request.META.get("CSRF_COOKIE")
     if secret is None:
