@@ -33,6 +33,8 @@ import functools
 from collections.abc import Iterator, Mapping, Sequence
 
 from django.db import connections
+from psycopg import errors, pq
+from psycopg._queries import PostgresQuery
 
 _NEVER = 2**62
 
@@ -126,9 +128,6 @@ def fetch(sql: str, params: Sequence | Mapping, using: str = "default") -> list[
 
 
 def _fetch(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
-    from psycopg import pq
-    from psycopg._queries import PostgresQuery
-
     raw = connection.connection
     statements = getattr(raw, "_portal_statements", None)
     if statements is None:
@@ -146,7 +145,7 @@ def _fetch(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
                 _check(raw, pgconn.prepare(name, query.query, query.types))
                 statements.names[key] = name
             result = pgconn.exec_prepared(name, query.params, query.formats)
-            if attempt == 0 and _deallocated(result):
+            if attempt == 0 and result.status == pq.ExecStatus.FATAL_ERROR and _deallocated(result):
                 # A rollback since (psycopg deallocates all at a rollback): in
                 # autocommit the failed execution changed nothing.
                 statements.names.clear()
@@ -162,21 +161,12 @@ def _fetch(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
 
 
 def _deallocated(result) -> bool:
-    from psycopg import errors, pq
-
-    return (
-        result is not None
-        and result.status == pq.ExecStatus.FATAL_ERROR
-        and result.error_field(pq.DiagnosticField.SQLSTATE)
-        == errors.InvalidSqlStatementName.sqlstate.encode()
-    )
+    sqlstate = result.error_field(pq.DiagnosticField.SQLSTATE)
+    return sqlstate == errors.InvalidSqlStatementName.sqlstate.encode()
 
 
 def _check(raw, result) -> None:
-    """psycopg's error for a failed statement (Django's wrapper translates it)."""
-    from psycopg import errors, pq
-
-    if result is None:
-        raise errors.OperationalError(raw.pgconn.get_error_message(raw.info.encoding))
+    """psycopg's error for a failed statement (Django's wrapper translates it; a lost
+    connection psycopg raises itself)."""
     if result.status == pq.ExecStatus.FATAL_ERROR:
         raise errors.error_from_result(result, encoding=raw.info.encoding)
