@@ -155,3 +155,16 @@ def test_fetch_prepares_again_what_a_rollback_deallocated():
         assert cursor.fetchone() == (0,)
     assert _fetch(2, "y") == [(3, "y")]
     assert _fetch(3, "z") == [(4, "z")]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_fetch_in_autocommit_raises_djangos_errors_and_runs_the_next_statement():
+    table = connection.ops.quote_name(Session._meta.db_table)
+    sql = f"INSERT INTO {table} (session_key, session_data, expire_date) VALUES (%s, %s, %s)"  # noqa: S608 (the name from the model)
+    assert connection.get_autocommit()
+    assert prepared.fetch(sql, ["e" * 32, "", clock.now()]) == []
+    with pytest.raises(IntegrityError):
+        prepared.fetch(sql, ["e" * 32, "", clock.now()])
+    assert _fetch(4, "w") == [(5, "w")]
+    assert Session.objects.filter(session_key="e" * 32).count() == 1
