@@ -5,7 +5,16 @@ and disjoint, so its total length is the number of seconds really watched: overl
 or repeated reports count once.
 """
 
+import math
+
 Interval = tuple[float, float]
+
+
+def intervals_clipped(new: list[Interval], limit: float = math.inf) -> list[Interval]:
+    """``new`` clipped to ``[0, limit]`` at millisecond precision (finer differences are
+    noise of the player's clock), empty intervals dropped."""
+    spans = ((round(max(0.0, start), 3), round(min(float(limit), end), 3)) for start, end in new)
+    return [(start, end) for start, end in spans if end > start]
 
 
 def intervals_merge(
@@ -13,11 +22,7 @@ def intervals_merge(
 ) -> list[list[float]]:
     """Union of ``existing`` and ``new``, clipped to ``[0, limit]``, sorted and disjoint."""
     spans = [(float(s), float(e)) for s, e in existing]
-    for start, end in new:
-        # Millisecond precision: finer differences are noise of the player's clock.
-        start, end = round(max(0.0, start), 3), round(min(float(limit), end), 3)
-        if end > start:
-            spans.append((start, end))
+    spans += intervals_clipped(new, limit)
     spans.sort()
     merged: list[list[float]] = []
     for start, end in spans:

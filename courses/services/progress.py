@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from courses import partner_session
-from courses.intervals import Interval, intervals_merge, intervals_total
+from courses.intervals import Interval, intervals_clipped, intervals_merge, intervals_total
 from courses.models import (
     OPEN_STATUSES,
     Enrollment,
@@ -326,8 +326,7 @@ def _rounded(intervals: list[Interval]) -> str:
     """The new intervals as ``intervals_merge`` takes them, before the clip to the
     lesson's end (rounding and the clip commute: the end is whole seconds), as a
     multirange."""
-    spans = ((round(max(0.0, start), 3), round(end, 3)) for start, end in intervals)
-    return multirange_literal([(start, end) for start, end in spans if end > start])
+    return multirange_literal(intervals_clipped(intervals))
 
 
 def _report_in_database(
