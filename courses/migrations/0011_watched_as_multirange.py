@@ -12,33 +12,40 @@ def _to_multirange(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         _alter(apps, schema_editor, forwards=True)
         return
-    # A subquery cannot be a USING expression; a function holding it can.
-    schema_editor.execute(
-        "CREATE FUNCTION pg_temp.watched_multirange(watched jsonb) RETURNS nummultirange "
-        "LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(range_agg(numrange((v ->> 0)::numeric, "
-        "(v ->> 1)::numeric)), '{}') FROM jsonb_array_elements(watched) v "
-        "WHERE (v ->> 1)::numeric > (v ->> 0)::numeric $$"
+    _retype(
+        schema_editor,
+        "jsonb",
+        "nummultirange",
+        "SELECT COALESCE(range_agg(numrange((v ->> 0)::numeric, (v ->> 1)::numeric)), '{}') "
+        "FROM jsonb_array_elements(watched) v WHERE (v ->> 1)::numeric > (v ->> 0)::numeric",
     )
-    schema_editor.execute(
-        f"ALTER TABLE {_TABLE} ALTER COLUMN watched TYPE nummultirange "
-        "USING pg_temp.watched_multirange(watched)"
-    )
-    schema_editor.execute("DROP FUNCTION pg_temp.watched_multirange(jsonb)")
 
 
 def _to_json(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         _alter(apps, schema_editor, forwards=False)
         return
+    _retype(
+        schema_editor,
+        "nummultirange",
+        "jsonb",
+        "SELECT COALESCE(jsonb_agg(jsonb_build_array(lower(x), upper(x)) ORDER BY x), '[]') "
+        "FROM unnest(watched) x",
+    )
+
+
+def _retype(schema_editor, old_type: str, new_type: str, conversion: str):
+    """The column as ``new_type``, each value converted by the query ``conversion`` of
+    ``watched``: a subquery cannot be a USING expression; a function holding it can."""
     schema_editor.execute(
-        "CREATE FUNCTION pg_temp.watched_json(watched nummultirange) RETURNS jsonb "
-        "LANGUAGE sql IMMUTABLE AS $$ SELECT COALESCE(jsonb_agg(jsonb_build_array(lower(x), "
-        "upper(x)) ORDER BY x), '[]') FROM unnest(watched) x $$"
+        f"CREATE FUNCTION pg_temp.watched_as(watched {old_type}) RETURNS {new_type} "
+        f"LANGUAGE sql IMMUTABLE AS $$ {conversion} $$"
     )
     schema_editor.execute(
-        f"ALTER TABLE {_TABLE} ALTER COLUMN watched TYPE jsonb USING pg_temp.watched_json(watched)"
+        f"ALTER TABLE {_TABLE} ALTER COLUMN watched TYPE {new_type} "
+        "USING pg_temp.watched_as(watched)"
     )
-    schema_editor.execute("DROP FUNCTION pg_temp.watched_json(nummultirange)")
+    schema_editor.execute(f"DROP FUNCTION pg_temp.watched_as({old_type})")
 
 
 def _alter(apps, schema_editor, *, forwards):
