@@ -1,5 +1,7 @@
 """The progress report as one PostgreSQL statement (courses.services.progress,
-``_merge_statement``) follows the rules of the read-and-update report exactly."""
+``_merge_statement``: the statement that reads and writes, and the update of the usual
+report for a session accepted before) follows the rules of the read-and-update report
+exactly."""
 
 import datetime as dt
 import threading
@@ -20,11 +22,12 @@ START = clock.at(dt.date(2026, 3, 2), 10)
 DURATION = 100
 
 
-def _attempts():
-    """Two attempts alike: one takes the statement, the other the two-step report."""
+def _attempts(count: int = 2):
+    """Attempts alike: one takes the statement, another the two-step report (a third,
+    when asked for, the usual report's update)."""
     with clock.travel(START):
         pairs = []
-        for _ in range(2):
+        for _ in range(count):
             user = factories.partner()
             course = factories.course(videos=1, texts=1, duration=DURATION)
             enrollment = factories.enroll(user, course, deadline=dt.date(2026, 3, 10))
@@ -40,6 +43,10 @@ def _in_database(*args):
 
 def _in_python(*args):
     return factories.report_by("python", *args)
+
+
+def _accepted(*args):
+    return factories.report_by("accepted", *args)
 
 
 def _row(enrollment, lesson) -> LessonProgress:
@@ -82,17 +89,27 @@ reports = st.lists(
 @example([([(0.0, 50.0)], 0.0, 20), ([(0.0, 90.0)], 0.0, 15), ([], 0.0, 0)])
 def test_the_statement_and_the_two_step_report_agree(sequence):
     with transaction.atomic():
-        (user_a, attempt_a, video_a), (user_b, attempt_b, video_b) = _attempts()
+        (user_a, attempt_a, video_a), (user_b, attempt_b, video_b), (user_c, attempt_c, video_c) = (
+            _attempts(3)
+        )
         at = START
         for intervals, position, step in sequence:
             at += dt.timedelta(seconds=step)
             state_a, completes_a = _in_database(user_a, attempt_a, video_a, intervals, position, at)
             state_b, completes_b = _in_python(user_b, attempt_b, video_b, intervals, position, at)
+            state_c, completes_c = _accepted(user_c, attempt_c, video_c, intervals, position, at)
             assert completes_a == completes_b
-            assert state_a.lesson_completed == state_b.lesson_completed
-            assert state_a.watched_seconds == pytest.approx(state_b.watched_seconds, abs=1e-9)
-            assert state_a.position_seconds == pytest.approx(state_b.position_seconds, abs=1e-9)
+            # The usual report's update knows a completion by its time: a report at the
+            # very instant of the completing one counts the attempt's lessons again.
+            at_completion = _row(attempt_b, video_b).completed_at == at
+            assert completes_c == (completes_b or (state_b.lesson_completed and at_completion))
+            for state in (state_a, state_c):
+                assert state.lesson_completed == state_b.lesson_completed
+                assert state.watched_seconds == pytest.approx(state_b.watched_seconds, abs=1e-9)
+                assert state.position_seconds == pytest.approx(state_b.position_seconds, abs=1e-9)
+                assert state.duration_seconds == state_b.duration_seconds
             _same(_row(attempt_a, video_a), _row(attempt_b, video_b))
+            _same(_row(attempt_c, video_c), _row(attempt_b, video_b))
         transaction.set_rollback(True)
 
 

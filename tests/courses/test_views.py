@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import RosterEntry
+from accounts.models import RosterEntry, User
 from courses.models import CourseKind, Enrollment, EnrollmentStatus, LessonProgress
 from courses.services.enrollments import enrollments_expire
 from courses.services.progress import lesson_open, text_lesson_confirm
@@ -336,10 +336,52 @@ def test_progress_report_query_count(client, alice):
         assert client.post(url, {"s": "5-10", "pos": "10"}).status_code == 200
     # then the same with the session's row read alongside, its checks run in full
     assert len(again) == 2
-    with clock.travel(later + dt.timedelta(seconds=10)), CaptureQueriesContext(connection) as known:
+    statements = []
+
+    def seen(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with clock.travel(later + dt.timedelta(seconds=10)), connection.execute_wrapper(seen):
         assert client.post(url, {"s": "10-15", "pos": "15"}).status_code == 200
-    # the rows accepted before: on PostgreSQL read, checked and written in one statement
-    assert len(known) == (1 if connection.vendor == "postgresql" else 2)
+    # the rows accepted before: on PostgreSQL checked and written by one update
+    if connection.vendor == "postgresql":
+        assert len(statements) == 1 and statements[0].startswith("UPDATE")
+    else:
+        assert len(statements) == 2
+    assert LessonProgress.objects.get(lesson=lesson).watched_seconds == 15
+
+
+@pytest.mark.parametrize(
+    ("change", "status"),
+    [("deactivate", 403), ("password", 403), ("log out", 403), ("expire", 409)],
+)
+def test_a_known_session_is_checked_again_when_its_rows_changed(client, alice, change, status):
+    """Once a session's rows were accepted, a report is one update that writes only
+    while they are the same: any change since sends it through the full checks."""
+    from django.contrib.sessions.models import Session
+
+    course = factories.course(videos=1, texts=0, duration=300)
+    enrollment = factories.enroll(alice, course)
+    lesson = course.lessons.get()
+    lesson_open(enrollment=enrollment, lesson=lesson)
+    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    at = clock.now()
+    for end in (5, 10, 15):
+        at += dt.timedelta(seconds=10)
+        with clock.travel(at):
+            assert client.post(url, {"s": f"{end - 5}-{end}", "pos": end}).status_code == 200
+    if change == "deactivate":
+        User.objects.filter(pk=alice.pk).update(is_active=False)
+    elif change == "password":
+        alice.set_password("Another-pass1!")
+        alice.save()
+    elif change == "log out":
+        Session.objects.filter(pk=client.session.session_key).delete()
+    else:
+        Enrollment.objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.EXPIRED)
+    with clock.travel(at + dt.timedelta(seconds=10)):
+        assert client.post(url, {"s": "15-20", "pos": "20"}).status_code == status
     assert LessonProgress.objects.get(lesson=lesson).watched_seconds == 15
 
 
