@@ -97,14 +97,30 @@ def prepared_cursor(using: str = "default") -> Iterator:
 
 
 class _Statements:
-    """A connection's statements prepared by :func:`fetch`, and the converter of their
-    parameters and values (the kept cursor's adapters: Django's time zone loader)."""
+    """A connection's statements prepared by :func:`fetch`, the converter of their
+    parameters and values (the kept cursor's adapters: Django's time zone loader), and
+    each statement's text as psycopg converted it (placeholders to ``$n``)."""
 
     def __init__(self, cursor) -> None:
         from psycopg.adapt import Transformer
 
         self.transformer = Transformer(cursor)
         self.names: dict[tuple, bytes] = {}
+        self.converted: dict[str, tuple] = {}
+
+
+def _query(statements: _Statements, sql: str, params: Sequence | Mapping) -> PostgresQuery:
+    """``sql`` with ``params`` converted for libpq. The text is converted once per
+    connection: psycopg would encode it and look it up by its bytes on every call."""
+    query = PostgresQuery(statements.transformer)
+    converted = statements.converted.get(sql)
+    if converted is None:
+        query.convert(sql, params)
+        statements.converted[sql] = (query.query, query._want_formats, query._order, query._parts)
+    else:
+        query.query, query._want_formats, query._order, query._parts = converted
+        query.dump(params)
+    return query
 
 
 def fetch(sql: str, params: Sequence | Mapping, using: str = "default") -> list[tuple]:
@@ -133,8 +149,7 @@ def _fetch(connection, sql: str, params: Sequence | Mapping) -> list[tuple]:
     if statements is None:
         statements = raw._portal_statements = _Statements(_kept_cursor(connection))
     transformer = statements.transformer
-    query = PostgresQuery(transformer)
-    query.convert(sql, params)
+    query = _query(statements, sql, params)
     pgconn = raw.pgconn
     key = (sql, query.types)
     with raw.lock:
