@@ -364,6 +364,19 @@ def _rounded(intervals: list[Interval]) -> str:
     return multirange_literal(intervals_clipped(intervals))
 
 
+def _state_written(
+    duration: int, watched_seconds: float, position_seconds: float, completed_at
+) -> ProgressState:
+    """The progress a report statement wrote, as it returned it."""
+    return ProgressState(
+        watched_seconds=watched_seconds,
+        duration_seconds=duration,
+        position_seconds=position_seconds,
+        lesson_completed=completed_at is not None,
+        course_completed=False,
+    )
+
+
 def _report_in_database(
     *,
     user_id: int,
@@ -409,13 +422,7 @@ def _report_in_database(
             )
             if not accept_user(user, guard.session_data):
                 raise NotLoggedIn
-            state = ProgressState(
-                watched_seconds=watched_seconds,
-                duration_seconds=duration,
-                position_seconds=position_seconds,
-                lesson_completed=completed_at is not None,
-                course_completed=False,
-            )
+            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
             # Completed by this report: its time is the report's.
             return state, bool(completed_now)
     checked_now = False
@@ -436,13 +443,7 @@ def _report_in_database(
             # short path of partner_session.accept (it makes the request the user's).
             if accept_user is not None and not checked_now and not accept_user(user, session_data):
                 raise NotLoggedIn
-            state = ProgressState(
-                watched_seconds=watched_seconds,
-                duration_seconds=duration,
-                position_seconds=position_seconds,
-                lesson_completed=completed_at is not None,
-                course_completed=False,
-            )
+            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
             # Completed by this report (or by one it waited for: counting again is safe).
             return state, completed_before is None and completed_at is not None
         if accept_user is not None and not (
