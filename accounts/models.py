@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
+from accounts.phone import stored_form_condition
 from portal import clock
 from portal.history import BulkWrittenHistory
 
@@ -153,7 +154,7 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
             models.CheckConstraint(
-                condition=Q(phone__isnull=True) | Q(phone__regex=r"^010[0-9]{8}$"),
+                condition=Q(phone__isnull=True) | stored_form_condition("phone"),
                 name="user_phone_normalised",
             ),
             models.CheckConstraint(
@@ -224,7 +225,7 @@ class RosterEntry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["phone"], name="roster_phone_unique"),
             models.CheckConstraint(
-                condition=Q(phone__regex=r"^010[0-9]{8}$"), name="roster_phone_normalised"
+                condition=stored_form_condition("phone"), name="roster_phone_normalised"
             ),
         ]
 

@@ -101,10 +101,12 @@ def enrollments_create(
     batch_id = batch.pk if batch else None
     with transaction.atomic():
         attempts = _next_attempts(specs)
+        # The rows are made while the server writes the ones before them.
         ids = rows_insert(
             Enrollment,
             columns=ENROLLMENT_COLUMNS,
-            rows=[
+            count=len(specs),
+            rows=(
                 (
                     spec.user_id,
                     spec.course_id,
@@ -119,7 +121,7 @@ def enrollments_create(
                     0,
                 )
                 for spec in specs
-            ],
+            ),
         )
         history_rows_from_table(
             Enrollment,

@@ -464,6 +464,8 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
         created_accounts = _accounts_provision(missing, users, by_id=confirmed_by.pk)
         open_pairs = open_attempt_pairs(user_ids=[user[0] for user in users.values()])
         specs = []
+        # A file repeats a few dates: each is read once.
+        days = _Days()
         for row in rows:
             user_id, needs_first_login = users[row[R_PHONE]]
             if (user_id, row[R_COURSE]) in open_pairs:
@@ -473,8 +475,8 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
                     user_id=user_id,
                     phone=row[R_PHONE],
                     course_id=row[R_COURSE],
-                    deadline=dt.date.fromisoformat(row[R_DEADLINE]),
-                    window_start=dt.date.fromisoformat(row[R_START]),
+                    deadline=days[row[R_DEADLINE]],
+                    window_start=days[row[R_START]],
                     new_account=needs_first_login,
                     import_key=row[R_KEY],
                 )
@@ -502,6 +504,14 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
             ]
         )
     return locked
+
+
+class _Days(dict):
+    """ISO date text → ``date``, each text parsed once."""
+
+    def __missing__(self, text: str) -> dt.date:
+        day = self[text] = dt.date.fromisoformat(text)
+        return day
 
 
 def import_confirm_request(*, batch: ImportBatch, confirmed_by: User) -> bool:
@@ -571,6 +581,7 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     if not wanted:
         return 0
     phones = sorted(wanted)
+    days = _Days()
     entry_of: dict[str, int] = {}
     for chunk in any_chunks(phones):
         entry_of.update(RosterEntry.objects.filter(phone__any=chunk).values_list("phone", "pk"))
@@ -579,7 +590,7 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
             (
                 phone,
                 wanted[phone][R_NAME],
-                dt.date.fromisoformat(wanted[phone][R_BIRTH]),
+                days[wanted[phone][R_BIRTH]],
                 wanted[phone][R_QUAL],
                 "",
                 wanted[phone][R_COMPANY],

@@ -61,3 +61,34 @@ def test_a_taken_number_is_reported_on_the_phone_field(model):
         again.validate_constraints()
     assert list(error.value.message_dict) == ["phone"]
     assert "이미 존재합니다" in error.value.message_dict["phone"][0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "phone",
+    [
+        "0101234567",  # ten digits
+        "010123456789",  # twelve
+        "01112345678",  # not 010
+        "010-1234-56",  # eleven characters, not all digits
+        "0101234567a",
+        "010１２３４５６７８",  # full-width digits
+        "010 1234567",
+        "",
+    ],
+)
+def test_the_database_refuses_a_phone_not_in_the_stored_form(phone):
+    from django.db import DataError, IntegrityError, transaction
+
+    from accounts.models import RosterEntry, User
+
+    user = User.objects.create_user(username="check", phone="01099990000", password=None)
+    entry = RosterEntry.objects.create(phone="01099990000", name="기사", birth_date="1970-01-01")
+    for model, pk in ((User, user.pk), (RosterEntry, entry.pk)):
+        # PostgreSQL refuses a twelfth character by the column's length already.
+        with pytest.raises((IntegrityError, DataError)), transaction.atomic():
+            model.objects.filter(pk=pk).update(phone=phone)
+    # The stored form itself passes, and an account may have no phone at all.
+    User.objects.filter(pk=user.pk).update(phone="01011112222")
+    RosterEntry.objects.filter(pk=entry.pk).update(phone="01011112222")
+    User.objects.filter(pk=user.pk).update(phone=None)
