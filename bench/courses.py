@@ -27,6 +27,8 @@ from bench import _http
 
 ROWS = 100_000
 PHONE_PREFIX = "0107"
+COPY_TABLES = ("bench_copy_roster", "bench_copy_user", "bench_copy_enrollment", "bench_copy_outbox")
+IMPORT_RUNS = 2
 
 
 def _phone(i: int) -> str:
@@ -162,10 +164,6 @@ def _import(staff) -> tuple[float, float]:
     confirmed = time.perf_counter()
     assert batch.created_count == ROWS and batch.accounts_created == ROWS, batch
     return previewed - started, confirmed - previewed
-
-
-COPY_TABLES = ("bench_copy_roster", "bench_copy_user", "bench_copy_enrollment", "bench_copy_outbox")
-IMPORT_RUNS = 2
 
 
 def _copy() -> float:
