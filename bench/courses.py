@@ -78,8 +78,6 @@ def _cleanup() -> None:
         cursor.execute(
             f"DELETE FROM {User._meta.db_table} WHERE phone LIKE %s", [PHONE_PREFIX + "%"]
         )
-        for table in COPY_TABLES:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
     Course.objects.filter(code__startswith="BENCH-").delete()
     # Each run deletes the previous run's 100,000 drivers (and an earlier group may have
     # deleted a million accounts): without a full vacuum the next run would write into
@@ -172,6 +170,7 @@ def _copy() -> float:
 
     now = "2026-03-02 09:00:00+09"
     with connection.cursor() as cursor:
+        # Each COPY writes into tables of its own: the last run's go first.
         for table in COPY_TABLES:
             cursor.execute(f"DROP TABLE IF EXISTS {table}")
         cursor.execute(
