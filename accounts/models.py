@@ -6,6 +6,7 @@ accounts.md: "The roster and the ID", "Verification codes", "Member info", "Help
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
@@ -122,7 +123,14 @@ class User(AbstractUser):
 
     # Unique and indexed through Meta: a unique or indexed field would also get a
     # pattern-matching index copy that nothing searches with and every account written
-    # pays for. Forms still report a taken number on the field.
+    # pays for. Forms still report a taken number or username on the field.
+    username = models.CharField(
+        "아이디",
+        max_length=150,
+        help_text="150자 이내. 영문, 숫자와 @/./+/-/_ 만 쓸 수 있습니다.",
+        validators=[UnicodeUsernameValidator()],
+        error_messages={"unique": "이미 쓰고 있는 아이디입니다."},
+    )
     phone = models.CharField("휴대폰 번호", max_length=11, null=True, blank=True)  # noqa: DJ001 (unique: staff have none)
     name = models.CharField("이름", max_length=50, blank=True)
     birth_date = models.DateField("생년월일", null=True, blank=True)
@@ -152,6 +160,7 @@ class User(AbstractUser):
         verbose_name = "회원"
         verbose_name_plural = "회원"
         constraints = [
+            models.UniqueConstraint(fields=["username"], name="user_username_unique"),
             models.UniqueConstraint(fields=["phone"], name="user_phone_unique"),
             models.CheckConstraint(
                 condition=Q(phone__isnull=True) | stored_form_condition("phone"),
@@ -163,7 +172,15 @@ class User(AbstractUser):
                 name="user_withdrawn_has_no_phone",
             ),
         ]
-        indexes = [models.Index(fields=["qualification_no"], name="user_qualification_no")]
+        # Looked up by a number, never by an empty one: accounts without a number (most
+        # pre-provisioned ones) are not in the index.
+        indexes = [
+            models.Index(
+                fields=["qualification_no"],
+                condition=~Q(qualification_no=""),
+                name="user_qualification_no",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name or self.get_username()
@@ -183,6 +200,8 @@ class RosterEntry(models.Model):
     phone = models.CharField("휴대폰 번호", max_length=11)
     name = models.CharField("이름", max_length=50)
     birth_date = models.DateField("생년월일")
+    # Checked by the database once per statement (migration accounts 0009); indexed
+    # through Meta for the entries that have one.
     transport_company = models.ForeignKey(
         TransportCompany,
         on_delete=models.PROTECT,
@@ -190,6 +209,8 @@ class RosterEntry(models.Model):
         blank=True,
         related_name="roster_entries",
         verbose_name="운수사",
+        db_constraint=False,
+        db_index=False,
     )
     qualification_no = models.CharField("자격번호", max_length=30, blank=True)
     driver_type = models.CharField(
@@ -227,6 +248,13 @@ class RosterEntry(models.Model):
             models.CheckConstraint(
                 condition=stored_form_condition("phone"), name="roster_phone_normalised"
             ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["transport_company"],
+                condition=Q(transport_company__isnull=False),
+                name="roster_transport_company",
+            )
         ]
 
     def __str__(self) -> str:

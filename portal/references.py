@@ -12,16 +12,30 @@ def references_operation(child: str, references: list[tuple[str, str]]) -> migra
     """The migration step that adds ``child``'s reference triggers (and drops them when
     migrating back); nothing on databases other than PostgreSQL."""
     create, drop = references_sql(child, references)
+    return migrations.RunPython(_run(create), _run(drop))
 
-    def run(statements):
-        def operation(apps, schema_editor):
-            if schema_editor.connection.vendor == "postgresql":
-                for statement in statements:
-                    schema_editor.execute(statement, params=None)
 
-        return operation
+def references_extend_operation(
+    child: str, existing: list[tuple[str, str]], added: list[tuple[str, str]]
+) -> migrations.RunPython:
+    """The migration step that adds ``added`` to the references ``child``'s triggers
+    already check (``existing``), and takes them out again when migrating back."""
+    before_create, before_drop = references_sql(child, existing)
+    after_create, after_drop = references_sql(child, existing + added)
+    added_create, added_drop = references_sql(child, added)
+    # The child's own two triggers come first in each list; the parents' follow.
+    forwards = before_drop[:2] + after_create[:2] + added_create[2:]
+    backwards = after_drop[:2] + added_drop[2:] + before_create[:2]
+    return migrations.RunPython(_run(forwards), _run(backwards))
 
-    return migrations.RunPython(run(create), run(drop))
+
+def _run(statements: list[str]):
+    def operation(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement, params=None)
+
+    return operation
 
 
 def references_sql(child: str, references: list[tuple[str, str]]) -> tuple[list[str], list[str]]:

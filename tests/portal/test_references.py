@@ -1,5 +1,6 @@
 """References checked once per statement (portal.references): what a foreign key
-refuses, these refuse too, for attempts (partner, course) and roster entries (account)."""
+refuses, these refuse too, for attempts (partner, course) and roster entries (account,
+transport company)."""
 
 import datetime as dt
 import threading
@@ -7,7 +8,7 @@ import threading
 import pytest
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from accounts.models import RosterEntry, Service, User
+from accounts.models import RosterEntry, Service, TransportCompany, User
 from courses.models import Course, CourseKind, Enrollment
 from portal import clock
 from portal.bulk import rows_insert
@@ -130,6 +131,26 @@ def test_a_roster_entry_needs_its_account_and_lets_it_go_through_the_orm(partner
     partner.delete()  # SET_NULL first, then the account
     entry.refresh_from_db()
     assert entry.user_id is None
+
+
+def test_a_roster_entry_needs_its_transport_company_and_keeps_it(partner):
+    company = TransportCompany.objects.create(name="한빛운수")
+    with pytest.raises(IntegrityError, match="transport_company_id"), transaction.atomic():
+        RosterEntry.objects.create(
+            phone="01012340009", name="박기사", birth_date=TODAY, transport_company_id=MISSING
+        )
+    entry = RosterEntry.objects.create(
+        phone="01012340009", name="박기사", birth_date=TODAY, transport_company=company
+    )
+    with pytest.raises(IntegrityError, match="is not present"), transaction.atomic():
+        RosterEntry.objects.filter(pk=entry.pk).update(transport_company_id=MISSING)
+    with pytest.raises(IntegrityError, match="still referenced"), transaction.atomic():
+        _sql("DELETE FROM accounts_transportcompany WHERE id = %s", [company.pk])
+    # An entry without a company, and a move to no company, need nothing.
+    RosterEntry.objects.create(phone="01012340008", name="최기사", birth_date=TODAY)
+    RosterEntry.objects.filter(pk=entry.pk).update(transport_company=None)
+    company.delete()
+    assert RosterEntry.objects.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

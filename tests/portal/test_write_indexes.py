@@ -6,9 +6,24 @@ from django.db import connection
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 
-# The pattern-matching copy (varchar_pattern_ops) that stays: Django's own on the ID.
-PATTERN_INDEXES_KEPT = {("accounts_user", "username")}
 HISTORY_INDEXED_COLUMNS = {"history_id", "id"}
+# Identifier columns in byte order (portal.bulk_schema), by the migration that set it.
+BYTE_ORDER_COLUMNS = [
+    ("accounts_user", "username"),
+    ("accounts_user", "phone"),
+    ("accounts_rosterentry", "phone"),
+    ("courses_enrollment", "import_key"),
+    ("courses_enrollment", "status"),
+    ("sms_outboxmessage", "idempotency_key"),
+    ("sms_outboxmessage", "to"),
+    ("sms_outboxmessage", "kind"),
+    ("sms_outboxmessage", "status"),
+]
+HISTORY_TABLES = [
+    "accounts_historicaluser",
+    "accounts_historicalrosterentry",
+    "courses_historicalenrollment",
+]
 
 
 def _indexes(table: str) -> list[str]:
@@ -30,17 +45,61 @@ def _indexes(table: str) -> list[str]:
     ],
 )
 def test_no_pattern_index_nothing_searches_with(table):
-    pattern = [d for d in _indexes(table) if "varchar_pattern_ops" in d]
-    kept = [
-        d for d in pattern if any(t == table and f"({c} " in d for t, c in PATTERN_INDEXES_KEPT)
+    # A pattern-matching copy (varchar_pattern_ops) of a unique or indexed column; the
+    # byte-order columns' own indexes serve a prefix search.
+    assert [d for d in _indexes(table) if "varchar_pattern_ops" in d] == []
+
+
+@pytest.mark.parametrize(("table", "column"), BYTE_ORDER_COLUMNS)
+def test_identifiers_compare_byte_by_byte(table, column):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT collation_name FROM information_schema.columns"
+            " WHERE table_name = %s AND column_name = %s",
+            [table, column],
+        )
+        assert cursor.fetchone() == ("C",)
+
+
+def test_a_byte_order_column_still_finds_what_the_language_order_finds():
+    from accounts.models import User
+
+    User.objects.create_user(username="01055550001", phone="01055550001", name="김기사")
+    User.objects.create_user(username="staff.kim", name="김관리")
+    assert list(
+        User.objects.filter(username__startswith="0105").values_list("phone", flat=True)
+    ) == ["01055550001"]
+    assert list(User.objects.order_by("username").values_list("username", flat=True)) == [
+        "01055550001",
+        "staff.kim",
     ]
-    assert pattern == kept
+
+
+@pytest.mark.parametrize("table", HISTORY_TABLES)
+def test_history_rows_draw_their_ids_in_blocks(table):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT seqcache FROM pg_sequence"
+            " WHERE seqrelid = pg_get_serial_sequence(%s, 'history_id')::regclass",
+            [table],
+        )
+        assert cursor.fetchone() == (1000,)
 
 
 @pytest.mark.parametrize(
-    "table",
-    ["accounts_historicaluser", "accounts_historicalrosterentry", "courses_historicalenrollment"],
+    ("table", "index", "condition"),
+    [
+        ("accounts_user", "user_qualification_no", "NOT ((qualification_no)::text = ''::text)"),
+        ("accounts_rosterentry", "roster_transport_company", "transport_company_id IS NOT NULL"),
+    ],
 )
+def test_rows_without_the_value_are_not_indexed(table, index, condition):
+    definition = [d for d in _indexes(table) if f" {index} " in d]
+    assert len(definition) == 1
+    assert condition in definition[0]
+
+
+@pytest.mark.parametrize("table", HISTORY_TABLES)
 def test_history_is_indexed_by_its_key_and_object_only(table):
     columns = set()
     for definition in _indexes(table):
@@ -48,10 +107,7 @@ def test_history_is_indexed_by_its_key_and_object_only(table):
     assert columns == HISTORY_INDEXED_COLUMNS
 
 
-@pytest.mark.parametrize(
-    "table",
-    ["accounts_historicaluser", "accounts_historicalrosterentry", "courses_historicalenrollment"],
-)
+@pytest.mark.parametrize("table", HISTORY_TABLES)
 def test_history_rows_have_no_foreign_key_to_check(table):
     with connection.cursor() as cursor:
         cursor.execute(
@@ -64,12 +120,14 @@ def test_history_rows_have_no_foreign_key_to_check(table):
 def test_attempts_and_roster_entries_check_their_references_per_statement_not_per_row():
     # Who registered, cleared or uploaded an attempt is kept by the ORM (PROTECT,
     # SET_NULL). The partner and the course of an attempt, and a roster entry's
-    # account, are checked by triggers (portal.references): no foreign key remains.
+    # account and transport company, are checked by triggers (portal.references): no
+    # foreign key remains.
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_constraint WHERE contype = 'f'"
             " AND conrelid IN ('courses_enrollment'::regclass, 'accounts_rosterentry'::regclass)"
-            " AND confrelid IN ('accounts_user'::regclass, 'courses_course'::regclass)"
+            " AND confrelid IN ('accounts_user'::regclass, 'courses_course'::regclass,"
+            " 'accounts_transportcompany'::regclass)"
         )
         assert cursor.fetchone()[0] == 0
         cursor.execute(
