@@ -46,9 +46,12 @@ class EnrollmentSpec(NamedTuple):
     import_key: str | None = None
 
 
-def _next_attempts(specs: Sequence[EnrollmentSpec]) -> dict[tuple[int, int], int]:
-    """The next attempt number for every (user, course) pair, in one query per chunk."""
-    user_ids = sorted({spec.user_id for spec in specs})
+def _next_attempts(
+    specs: Sequence[EnrollmentSpec], *, new_user_ids: frozenset[int] = frozenset()
+) -> dict[tuple[int, int], int]:
+    """The next attempt number for every (user, course) pair that had an attempt, in one
+    query per chunk; accounts in ``new_user_ids`` have none."""
+    user_ids = sorted({spec.user_id for spec in specs} - new_user_ids)
     latest: dict[tuple[int, int], int] = {}
     for chunk in any_chunks(user_ids):
         rows = (
@@ -83,6 +86,7 @@ def enrollments_create(
     created_by_id: int | None,
     batch: ImportBatch | None = None,
     first_login_url: str = "",
+    new_user_ids: frozenset[int] = frozenset(),
 ) -> list[int]:
     """Create one new attempt per spec, queue the enrollment SMS of each; return the ids.
 
@@ -90,7 +94,9 @@ def enrollments_create(
     at the course (re-application starts from zero as a new attempt); drivers whose
     account was just pre-provisioned get the ID and the password set-up link, the
     others the course, the deadline and the login link. Callers validate first (no open
-    attempt, deadline not past); the database refuses a second open attempt.
+    attempt, deadline not past); the database refuses a second open attempt. Accounts
+    in ``new_user_ids`` were created in the caller's transaction: they have no earlier
+    attempt to look up.
     """
     if not specs:
         return []
@@ -100,7 +106,7 @@ def enrollments_create(
     )
     batch_id = batch.pk if batch else None
     with transaction.atomic():
-        attempts = _next_attempts(specs)
+        attempts = _next_attempts(specs, new_user_ids=new_user_ids)
         # The rows are made while the server writes the ones before them.
         ids = rows_insert(
             Enrollment,

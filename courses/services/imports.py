@@ -461,8 +461,11 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
 
         users = _users_by_phone(sorted({row[R_PHONE] for row in rows}))
         missing = [row for row in rows if row[R_PHONE] not in users]
-        created_accounts = _accounts_provision(missing, users, by_id=confirmed_by.pk)
-        open_pairs = open_attempt_pairs(user_ids=[user[0] for user in users.values()])
+        new_user_ids = _accounts_provision(missing, users, by_id=confirmed_by.pk)
+        # Accounts made here have no attempts yet: nothing to look up for them.
+        open_pairs = open_attempt_pairs(
+            user_ids=[user[0] for user in users.values() if user[0] not in new_user_ids]
+        )
         specs = []
         # A file repeats a few dates: each is read once.
         days = _Days()
@@ -486,12 +489,13 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
             created_by_id=confirmed_by.pk,
             batch=locked,
             first_login_url=accounts_services.first_login_url(),
+            new_user_ids=new_user_ids,
         )
         locked.status = ImportBatch.Status.CONFIRMED
         locked.confirmed_at = clock.now()
         locked.confirmed_by = confirmed_by
         locked.created_count = len(created)
-        locked.accounts_created = created_accounts
+        locked.accounts_created = len(new_user_ids)
         locked.failure = ""
         locked.save(
             update_fields=[
@@ -560,14 +564,16 @@ def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:
 HISTORY_REASON = "필수 교육 일괄 등록"
 
 
-def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *, by_id: int) -> int:
+def _accounts_provision(
+    rows: list[list], users: dict[str, tuple[int, bool]], *, by_id: int
+) -> frozenset[int]:
     """Roster entries and pre-provisioned accounts for drivers without an account.
 
     accounts.md, "Pre-provisioned accounts": a driver on the roster gets the account
     ``accounts_preprovision_many`` makes from the entry; a driver not on the roster gets
     a roster entry from the row, written with its new account by
     ``roster_entries_preprovision_new`` (set-based, ``COPY`` on PostgreSQL, with history
-    rows). Returns how many accounts were created and adds them to ``users``.
+    rows). Adds the drivers' accounts to ``users``; returns the ids of those created.
     """
     from accounts.services.provisioning import (
         accounts_preprovision_many,
@@ -579,7 +585,7 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
         if row[R_PHONE] not in users:
             wanted.setdefault(row[R_PHONE], row)
     if not wanted:
-        return 0
+        return frozenset()
     phones = sorted(wanted)
     days = _Days()
     entry_of: dict[str, int] = {}
@@ -603,8 +609,9 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     )
     for phone, (_, user_id) in made_new.items():
         users[phone] = (user_id, True)
+    created = frozenset(user_id for _, user_id in made_new.values())
     if not entry_of:
-        return len(made_new)
+        return created
     made = accounts_preprovision_many(
         roster_entry_ids=list(entry_of.values()), created_by_id=by_id, reason=HISTORY_REASON
     )
@@ -616,4 +623,4 @@ def _accounts_provision(rows: list[list], users: dict[str, tuple[int, bool]], *,
     for phone, entry_id in entry_of.items():
         user_id = made[entry_id][0]
         users[phone] = (user_id, needs_first_login[user_id])
-    return len(made_new) + len(made) - len(kept)
+    return created | {user_id for user_id, new in made.values() if new}
