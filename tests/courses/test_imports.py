@@ -134,6 +134,22 @@ def test_confirm_creates_accounts_attempts_and_the_right_sms(world):
     assert world["course"].title in member.body
 
 
+def test_an_upload_numbers_attempts_after_earlier_ones_and_new_accounts_from_one(world):
+    # 이회원's earlier attempt expired: the upload's is the second. The accounts the
+    # confirmation makes (a new driver, a roster entry) start at the first.
+    earlier = factories.enroll(world["known"], world["course"])
+    Enrollment.objects.filter(pk=earlier.pk).update(status="expired")
+    data = csv_bytes(
+        "01011110001,홍길동,1975-01-02,BLUE-INTRO,2026-03-20,,,",
+        "01077770000,최명단,1980-05-05,BLUE-INTRO,2026-03-21,,,",
+        "01088880000,이회원,1970-01-01,BLUE-INTRO,2026-03-22,,,",
+    )
+    batch = confirm(preview(data, world["staff"]), world["staff"])
+    assert (batch.created_count, batch.accounts_created) == (3, 2)
+    attempts = Enrollment.objects.filter(import_batch=batch).values_list("user__phone", "attempt")
+    assert dict(attempts) == {"01011110001": 1, "01077770000": 1, "01088880000": 2}
+
+
 def test_confirm_keeps_the_history_of_what_it_wrote(world):
     data = csv_bytes(
         "01011110001,홍길동,1975-01-02,BLUE-INTRO,2026-03-20,,한빛운수,A-1",
