@@ -9,13 +9,13 @@ make each of those inserts cheaper without changing what a query returns:
   collation goes through the C library's collation routine; byte order is a plain
   ``memcmp``. A B-tree index on such a column also serves ``LIKE 'prefix%'``.
 - ``sequence_cache_operation``: an id sequence that hands each session its ids in
-  blocks of ``size`` instead of one by one, for tables whose ids nobody reads (history
-  rows, outbox rows). Ids stay unique and increasing within a session; a session that
-  ends leaves the rest of its block unused.
+  blocks of ``size`` instead of one by one, for tables whose ids nobody reads in order
+  across sessions (history rows). Ids stay unique and increasing within a session; a
+  session that ends leaves the rest of its block unused.
 
 Django's migration state knows neither setting: a later ``AlterField`` of such a column
-would put the default collation back. ``tests/test_bulk_schema.py`` checks both on
-PostgreSQL. Elsewhere (SQLite) the steps do nothing.
+would put the default collation back. ``tests/portal/test_write_indexes.py`` checks
+both on PostgreSQL. Elsewhere (SQLite) the steps do nothing.
 """
 
 from django.db import migrations

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             model_name='user',
             constraint=models.UniqueConstraint(fields=('username',), name='user_username_unique'),
         ),
-            references_extend_operation(
+        references_extend_operation(
             'accounts_rosterentry',
             existing=[('user_id', 'accounts_user')],
             added=[('transport_company_id', 'accounts_transportcompany')],
