@@ -20,7 +20,7 @@ from simple_history.models import HistoricalRecords
 from accounts.models import RosterEntry, User
 from accounts.services.passwords import password_max_age, password_set
 from portal import clock
-from portal.bulk import history_rows_from_table, id_chunks, rows_insert
+from portal.bulk import history_rows_from_table, id_chunks, rows_insert, sent_ahead
 from portal.lookups import any_chunks
 
 
@@ -90,13 +90,18 @@ def _accounts_insert(
     account's username is the phone; it has no usable password and ``provisioned_at``
     set (accounts.md, "Pre-provisioned accounts").
     """
-    user_rows = [
-        (phone, phone, name, birth_date, qualification_no, driver_type, password, now, now)
-        for (phone, name, birth_date, qualification_no, driver_type), password in zip(
-            drivers, _unusable_passwords(len(drivers)), strict=True
-        )
-    ]
-    user_ids = rows_insert(User, columns=PREPROVISION_COLUMNS, rows=user_rows)
+    # The rows are made while the server writes the ones before them.
+    user_ids = rows_insert(
+        User,
+        columns=PREPROVISION_COLUMNS,
+        count=len(drivers),
+        rows=(
+            (phone, phone, name, birth_date, qualification_no, driver_type, password, now, now)
+            for (phone, name, birth_date, qualification_no, driver_type), password in zip(
+                drivers, _unusable_passwords(len(drivers)), strict=True
+            )
+        ),
+    )
     history_rows_from_table(
         User, ids=user_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
     )
@@ -136,15 +141,29 @@ def roster_entries_preprovision_new(
         [entry[:5] for entry in entries], now=now, created_by_id=created_by_id, reason=reason
     )
     columns = (*NEW_ENTRY_COLUMNS, "user_id", "created_at", "updated_at")
-    rows = [(*entry, user_id, now, now) for entry, user_id in zip(entries, user_ids, strict=True)]
-    entry_ids = rows_insert(RosterEntry, columns=columns, rows=rows)
-    history_rows_from_table(
-        RosterEntry, ids=entry_ids, history_type="+", when=now, by_id=created_by_id, reason=reason
+    entry_ids = rows_insert(
+        RosterEntry,
+        columns=columns,
+        count=len(entries),
+        rows=(
+            (*entry, user_id, now, now) for entry, user_id in zip(entries, user_ids, strict=True)
+        ),
     )
-    return {
-        entry[0]: (entry_id, user_id)
-        for entry, entry_id, user_id in zip(entries, entry_ids, user_ids, strict=True)
-    }
+    # The server writes the history rows while the answer is made.
+    with sent_ahead():
+        history_rows_from_table(
+            RosterEntry,
+            ids=entry_ids,
+            history_type="+",
+            when=now,
+            by_id=created_by_id,
+            reason=reason,
+        )
+        made = {
+            entry[0]: (entry_id, user_id)
+            for entry, entry_id, user_id in zip(entries, entry_ids, user_ids, strict=True)
+        }
+    return made
 
 
 @transaction.atomic

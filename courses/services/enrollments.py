@@ -24,7 +24,7 @@ from courses.models import (
 )
 from courses.services import messages
 from portal import clock
-from portal.bulk import history_rows_from_table, rows_insert
+from portal.bulk import history_rows_from_table, rows_insert, sent_ahead
 from portal.lookups import any_chunks
 from portal.sms.services import SmsDraft, sms_queue_many, sms_queue_new
 
@@ -129,23 +129,22 @@ def enrollments_create(
                 for spec in specs
             ),
         )
-        history_rows_from_table(
-            Enrollment,
-            ids=ids,
-            history_type="+",
-            when=now,
-            by_id=created_by_id,
-            reason=None,
-        )
-        # Each attempt is new, and so is its message's key: the bodies are made while
-        # the outbox rows are written.
-        sms_queue_new(
-            drafts=(
+        # The server writes the history rows while the messages are made.
+        with sent_ahead():
+            history_rows_from_table(
+                Enrollment,
+                ids=ids,
+                history_type="+",
+                when=now,
+                by_id=created_by_id,
+                reason=None,
+            )
+            drafts = [
                 _enrolled_draft(spec, pk, title=titles[spec.course_id], url=first_login_url)
                 for spec, pk in zip(specs, ids, strict=True)
-            ),
-            count=len(specs),
-        )
+            ]
+        # Each attempt is new, and so is its message's key.
+        sms_queue_new(drafts=drafts, count=len(drafts))
     return ids
 
 

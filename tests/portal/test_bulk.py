@@ -3,8 +3,9 @@
 import gc
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
+from portal import clock
 from portal.bulk import collector_paused, rows_insert
 from portal.sms.models import OutboxMessage
 
@@ -85,3 +86,34 @@ def test_id_chunks_select_exactly_the_ids_given():
     assert selected(gaps) == gaps and "BETWEEN" not in id_chunks(gaps)[0][0]
     assert selected([ids[1], ids[1], ids[2]]) == [ids[1], ids[2]]
     assert id_chunks([]) == []
+
+
+def _outbox_insert_sql(key: str) -> tuple[str, list]:
+    return (
+        'INSERT INTO sms_outboxmessage ("to", body, kind, idempotency_key, status, attempts,'
+        " provider_message_id, last_error, created_at, next_attempt_at)"
+        " VALUES ('01012345678', '알림', 'test', %s, 'pending', 0, '', '', %s, %s)",
+        [key, clock.now(), clock.now()],
+    )
+
+
+def test_sent_ahead_statements_are_written_when_the_block_ends():
+    from portal.bulk import sent_ahead
+
+    with transaction.atomic():
+        with sent_ahead(), connection.cursor() as cursor:
+            cursor.execute(*_outbox_insert_sql("ahead:1"))
+            made = [n * n for n in range(1000)]  # Python goes on meanwhile
+        assert made[-1] == 999 * 999
+        assert OutboxMessage.objects.filter(idempotency_key="ahead:1").count() == 1
+
+
+def test_sent_ahead_error_surfaces_at_the_block_end_as_djangos_and_nothing_stays():
+    from portal.bulk import sent_ahead
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(*_outbox_insert_sql("ahead:2"))
+        with sent_ahead(), connection.cursor() as cursor:
+            cursor.execute(*_outbox_insert_sql("ahead:2"))  # the same key again
+    assert not OutboxMessage.objects.filter(idempotency_key="ahead:2").exists()
