@@ -45,8 +45,8 @@ def sent_ahead(using: str = "default") -> Iterator[None]:
     """Let the server run the statements of the block while the block's Python goes on.
 
     On PostgreSQL the statements executed in the block are sent and not waited for
-    (psycopg's pipeline mode), so a large ``INSERT ... SELECT`` and the making of the
-    next step's rows take the two cores at once. The end of the block waits for them
+    (psycopg's pipeline mode), so the server writes a large ``INSERT ... SELECT`` while
+    Python makes the next step's rows. The end of the block waits for them
     and raises the first error (Django's, as from a cursor). Inside, no ``COPY`` and no
     statement whose rows are read. Elsewhere (SQLite) each statement runs as it comes.
     """
