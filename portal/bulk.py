@@ -46,9 +46,9 @@ def sent_ahead(using: str = "default") -> Iterator[None]:
 
     On PostgreSQL the statements executed in the block are sent and not waited for
     (psycopg's pipeline mode), so the server writes a large ``INSERT ... SELECT`` while
-    Python makes the next step's rows. The end of the block waits for them
-    and raises the first error (Django's, as from a cursor). Inside, no ``COPY`` and no
-    statement whose rows are read. Elsewhere (SQLite) each statement runs as it comes.
+    Python makes the next step's rows. The end of the block waits for them and raises
+    the first error (Django's, as from a cursor). Inside, no ``COPY`` and no statement
+    whose rows are read. Elsewhere (SQLite) each statement runs as it comes.
     """
     connection = connections[using]
     if connection.vendor != "postgresql":
