@@ -314,7 +314,7 @@ def run(ctx):
             {
                 "hello": {"url": base + "/bench/hello"},
                 "progress": {
-                    "url": f"{base}/courses/{enrollment_id}/progress/{lesson_id}",
+                    "url": f"{base}/api/courses/{enrollment_id}/progress/{lesson_id}",
                     "method": "POST",
                     "body": b"s=0-4.5&pos=4.5",
                     "headers": {

@@ -5,13 +5,8 @@ from courses import views
 app_name = "courses"
 
 urlpatterns = [
-    # The busiest first: the dashboard and the player's reports (every few seconds).
+    # The busiest first (the player's reports are in courses/api_urls.py).
     path("", views.dashboard, name="dashboard"),
-    path(
-        "<int:enrollment_id>/progress/<int:lesson_id>",
-        views.progress_report,
-        name="progress",
-    ),
     path("open/<int:course_id>/enroll", views.self_enroll, name="self_enroll"),
     path("lessons/<int:lesson_id>/<str:part>", views.lesson_media, name="lesson_media"),
     path("<int:enrollment_id>/", views.enrollment_detail, name="enrollment"),

@@ -41,4 +41,6 @@ def json_answer(data: dict, *, status: int = 200) -> HttpResponse:
         status=status,
     )
     response[HEADER] = DATA_POLICY
+    # Set here: API answers do not pass CommonMiddleware, which sets it for pages.
+    response["Content-Length"] = str(len(response.content))
     return response

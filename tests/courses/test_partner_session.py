@@ -24,7 +24,7 @@ def video(alice):
     enrollment = factories.enroll(alice, course)
     lesson = course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
-    return reverse("courses:progress", args=[enrollment.pk, lesson.pk]), lesson
+    return reverse("courses_api:progress", args=[enrollment.pk, lesson.pk]), lesson
 
 
 def _known(client, url, seconds=10):
@@ -96,7 +96,7 @@ def test_a_known_session_still_reaches_only_its_own_attempts(client, alice, vide
     theirs = factories.enroll(bob, course)
     their_lesson = course.lessons.get()
     lesson_open(enrollment=theirs, lesson=their_lesson)
-    other = reverse("courses:progress", args=[theirs.pk, their_lesson.pk])
+    other = reverse("courses_api:progress", args=[theirs.pk, their_lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=60)):
         assert client.post(other, {"s": "0-30", "pos": "30"}).status_code == 404
     assert LessonProgress.objects.get(lesson=their_lesson).watched == []

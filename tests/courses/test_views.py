@@ -75,7 +75,7 @@ def test_video_lesson_without_javascript_explains_the_player(client, alice):
     assert "<noscript>" in page and "자바스크립트" in page
     assert "영상 파일 바로 열기" in page
     assert "다 읽었어요" not in page  # no confirm button for a video
-    assert reverse("courses:progress", args=[enrollment.pk, course.lessons.get().pk]) in page
+    assert reverse("courses_api:progress", args=[enrollment.pk, course.lessons.get().pk]) in page
 
 
 def test_progress_endpoint_merges_and_answers_json(client, alice):
@@ -85,7 +85,7 @@ def test_progress_endpoint_merges_and_answers_json(client, alice):
     start = clock.now()
     with clock.travel(start):
         client.get(reverse("courses:lesson", args=[enrollment.pk, 1]))
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(start + dt.timedelta(seconds=10)):
         first = client.post(url, {"s": "0-10", "pos": "10"}).json()
     with clock.travel(start + dt.timedelta(seconds=20)):
@@ -107,7 +107,7 @@ def test_progress_after_the_deadline_is_refused(client, alice):
     enrollment = factories.enroll(alice, course, deadline=clock.today())
     lesson = course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.end_of_day(clock.today()) + dt.timedelta(seconds=1)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 409
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -119,7 +119,7 @@ def test_a_password_change_elsewhere_ends_this_session_on_the_busy_pages(client,
     enrollment = factories.enroll(alice, course)
     lesson = course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     assert client.get(reverse("courses:dashboard")).status_code == 200
     alice.set_password("Another-pass1!")
     alice.save()
@@ -138,7 +138,7 @@ def test_the_progress_check_ended_the_session(client, alice):
     lesson_open(enrollment=enrollment, lesson=lesson)
     alice.set_password("Another-pass1!")
     alice.save()
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     # The session was ended, not only refused for this request.
@@ -153,7 +153,7 @@ def test_an_inactive_partner_is_not_served(client, alice):
     lesson_open(enrollment=enrollment, lesson=lesson)
     alice.is_active = False
     alice.save()
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -168,7 +168,7 @@ def test_a_session_without_the_password_hash_is_refused(client, alice):
     session = client.session
     del session["_auth_user_hash"]
     session.save()
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -208,9 +208,9 @@ def test_other_partners_progress_cannot_be_written(client, alice, bobs):
     mine = factories.enroll(alice, enrollment.course)
     before = list(LessonProgress.objects.values_list("pk", "watched", "completed_at"))
     responses = [
-        client.post(reverse("courses:progress", args=[enrollment.pk, video.pk]), {"s": "0-5"}),
+        client.post(reverse("courses_api:progress", args=[enrollment.pk, video.pk]), {"s": "0-5"}),
         client.post(reverse("courses:lesson_confirm", args=[enrollment.pk, 2])),
-        client.post(reverse("courses:progress", args=[mine.pk, video.pk]), {"s": "0-5"}),
+        client.post(reverse("courses_api:progress", args=[mine.pk, video.pk]), {"s": "0-5"}),
     ]
     assert [r.status_code for r in responses] == [404, 404, 404]
     assert list(LessonProgress.objects.values_list("pk", "watched", "completed_at")) == before
@@ -258,7 +258,7 @@ def test_courses_of_other_services_are_not_shown(client, alice):
 def test_pages_need_login(client):
     response = client.get(reverse("courses:dashboard"))
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
-    report = client.post(reverse("courses:progress", args=[1, 1]), {"s": "0-1"})
+    report = client.post(reverse("courses_api:progress", args=[1, 1]), {"s": "0-1"})
     assert report.status_code == 403 and report.json() == {"error": "login"}
 
 
@@ -324,7 +324,7 @@ def test_progress_report_query_count(client, alice):
     enrollment = factories.enroll(alice, course)
     lesson = course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     later = clock.now() + dt.timedelta(seconds=30)
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
@@ -365,7 +365,7 @@ def test_a_known_session_is_checked_again_when_its_rows_changed(client, alice, c
     enrollment = factories.enroll(alice, course)
     lesson = course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses:progress", args=[enrollment.pk, lesson.pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     at = clock.now()
     for end in (5, 10, 15):
         at += dt.timedelta(seconds=10)

@@ -116,7 +116,7 @@ def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
     enrollment: Enrollment = factories.enroll(partner, course)
     client.force_login(partner)
     assert client.get(reverse("courses:lesson", args=[enrollment.pk, 1])).status_code == 200
-    url = reverse("courses:progress", args=[enrollment.pk, course.lessons.get().pk])
+    url = reverse("courses_api:progress", args=[enrollment.pk, course.lessons.get().pk])
     builds = []
     real_build = csp.middleware.build_policy
     monkeypatch.setattr(

@@ -1,0 +1,16 @@
+"""The courses app's JSON endpoints, under ``/api/courses/`` (see portal/api.py)."""
+
+from django.urls import path
+
+from courses import views
+
+app_name = "courses_api"
+
+urlpatterns = [
+    # The player's reports, every few seconds while a video plays.
+    path(
+        "<int:enrollment_id>/progress/<int:lesson_id>",
+        views.progress_report,
+        name="progress",
+    ),
+]
