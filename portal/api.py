@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import MiddlewareNotUsed
+from django.core.exceptions import ImproperlyConfigured, MiddlewareNotUsed
 from django.core.handlers.base import BaseHandler
 from django.core.handlers.exception import convert_exception_to_response
 from django.http import HttpRequest, HttpResponse
@@ -42,8 +42,11 @@ class _ApiHandler(BaseHandler):
         self._exception_middleware = []
         handler = convert_exception_to_response(self._get_response)
         for path in reversed(paths):
+            factory = import_string(path)
+            if not getattr(factory, "sync_capable", True):
+                raise ImproperlyConfigured(f"API_MIDDLEWARE: {path} cannot run synchronously.")
             try:
-                middleware = import_string(path)(handler)
+                middleware = factory(handler)
             except MiddlewareNotUsed:
                 continue
             if hasattr(middleware, "process_view"):

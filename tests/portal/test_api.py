@@ -104,3 +104,24 @@ def test_a_report_that_completes_the_course_records_the_partner_in_its_history(w
     latest = Enrollment.history.filter(id=enrollment.pk).order_by("history_id").last()
     assert latest.status == "completed"
     assert latest.history_user_id == partner.pk
+
+
+def test_an_api_stack_of_async_only_middleware_is_refused(settings):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from portal.api import ApiMiddleware
+
+    settings.API_MIDDLEWARE = ["tests.portal.test_api.async_only"]
+    with pytest.raises(ImproperlyConfigured, match="cannot run synchronously"):
+        ApiMiddleware(lambda request: None)
+
+
+def async_only(get_response):
+    async def middleware(request):
+        return await get_response(request)
+
+    return middleware
+
+
+async_only.sync_capable = False
+async_only.async_capable = True
