@@ -227,7 +227,10 @@ def history_rows_from_table(
         if not field.attname.startswith("history_")
     ]
     names = [*tracked, "history_date", "history_type"]
-    values: list = [when, history_type]
+    # As the ORM stores it (SQLite keeps text in UTC: a local time with its offset would
+    # sort after later changes by date).
+    date = history._meta.get_field("history_date").get_db_prep_value(when, connections[using])
+    values: list = [date, history_type]
     attnames = {field.attname for field in history._meta.concrete_fields}
     if "history_user_id" in attnames:
         names.append("history_user_id")

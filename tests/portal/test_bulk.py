@@ -111,3 +111,15 @@ def test_sent_ahead_error_surfaces_at_the_block_end_as_djangos_and_nothing_stays
         with sent_ahead(), connection.cursor() as cursor:
             cursor.execute(*_outbox_insert_sql("ahead:2"))  # the same key again
     assert not OutboxMessage.objects.filter(idempotency_key="ahead:2").exists()
+
+
+def test_history_copied_by_a_bulk_write_sorts_by_date_before_later_changes():
+    from courses.models import Enrollment
+    from tests.courses import factories
+
+    enrollment = factories.enroll(factories.partner(name="앨리스"), factories.course())
+    enrollment.status = "in_progress"
+    enrollment.save()
+    history = Enrollment.history.filter(id=enrollment.pk)
+    assert [row.history_type for row in history.order_by("history_date")] == ["+", "~"]
+    assert history.latest().status == "in_progress"
