@@ -11,7 +11,6 @@ from django.urls import reverse
 
 from accounts.models import User
 from courses.models import LessonProgress
-from courses.services.progress import lesson_open
 from portal import clock
 from tests.courses import factories
 
@@ -20,11 +19,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def video(alice):
-    course = factories.course(videos=1, texts=0, duration=300)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    return reverse("courses_api:progress", args=[enrollment.pk, lesson.pk]), lesson
+    _, lesson, url = factories.video_opened(alice, duration=300)
+    return url, lesson
 
 
 def _known(client, url, seconds=10):
@@ -92,11 +88,7 @@ def test_a_known_session_still_reaches_only_its_own_attempts(client, alice, vide
     url, _ = video
     _known(client, url)
     bob = factories.partner(name="밥")
-    course = factories.course(videos=1, texts=0, duration=300)
-    theirs = factories.enroll(bob, course)
-    their_lesson = course.lessons.get()
-    lesson_open(enrollment=theirs, lesson=their_lesson)
-    other = reverse("courses_api:progress", args=[theirs.pk, their_lesson.pk])
+    theirs, their_lesson, other = factories.video_opened(bob, duration=300)
     with clock.travel(clock.now() + dt.timedelta(seconds=60)):
         assert client.post(other, {"s": "0-30", "pos": "30"}).status_code == 404
     assert LessonProgress.objects.get(lesson=their_lesson).watched == []

@@ -10,7 +10,6 @@ from django.test import Client
 from django.urls import reverse
 
 from courses.models import Enrollment, LessonProgress
-from courses.services.progress import lesson_open
 from portal import clock
 from portal.api import PREFIX
 from tests.courses import factories
@@ -22,11 +21,7 @@ pytestmark = pytest.mark.django_db
 def watching():
     """A partner with a video lesson open, and the URL of its progress reports."""
     partner = factories.partner(name="앨리스")
-    course = factories.course(videos=1, texts=0, duration=20)
-    enrollment = factories.enroll(partner, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
+    enrollment, _, url = factories.video_opened(partner, duration=20)
     return partner, enrollment, url
 
 
