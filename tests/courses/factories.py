@@ -112,14 +112,16 @@ def enroll(
     return Enrollment.objects.get(pk=pk)
 
 
-def video_opened(user: User, *, duration: int = 100) -> tuple[Enrollment, Lesson, str]:
+def video_opened(
+    user: User, *, duration: int = 100, deadline: dt.date | None = None
+) -> tuple[Enrollment, Lesson, str]:
     """An attempt of ``user`` at a one-video course whose lesson the player has opened,
     with the URL of its progress reports."""
     from django.urls import reverse
 
     from courses.services.progress import lesson_open
 
-    enrollment = enroll(user, course(videos=1, texts=0, duration=duration))
+    enrollment = enroll(user, course(videos=1, texts=0, duration=duration), deadline=deadline)
     lesson = enrollment.course.lessons.get()
     lesson_open(enrollment=enrollment, lesson=lesson)
     return enrollment, lesson, reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])

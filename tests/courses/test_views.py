@@ -103,11 +103,7 @@ def test_progress_endpoint_merges_and_answers_json(client, alice):
 
 
 def test_progress_after_the_deadline_is_refused(client, alice):
-    course = factories.course(videos=1, texts=0)
-    enrollment = factories.enroll(alice, course, deadline=clock.today())
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
+    _, lesson, url = factories.video_opened(alice, deadline=clock.today())
     with clock.travel(clock.end_of_day(clock.today()) + dt.timedelta(seconds=1)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 409
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -115,11 +111,7 @@ def test_progress_after_the_deadline_is_refused(client, alice):
 
 def test_a_password_change_elsewhere_ends_this_session_on_the_busy_pages(client, alice):
     """The dashboard and the progress report check the session as every page does."""
-    course = factories.course(videos=1, texts=0)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
+    _, lesson, url = factories.video_opened(alice)
     assert client.get(reverse("courses:dashboard")).status_code == 200
     alice.set_password("Another-pass1!")
     alice.save()
@@ -132,13 +124,9 @@ def test_a_password_change_elsewhere_ends_this_session_on_the_busy_pages(client,
 
 
 def test_the_progress_check_ended_the_session(client, alice):
-    course = factories.course(videos=1, texts=0)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
+    _, _, url = factories.video_opened(alice)
     alice.set_password("Another-pass1!")
     alice.save()
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     # The session was ended, not only refused for this request.
@@ -147,13 +135,9 @@ def test_the_progress_check_ended_the_session(client, alice):
 
 
 def test_an_inactive_partner_is_not_served(client, alice):
-    course = factories.course(videos=1, texts=0)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
+    _, lesson, url = factories.video_opened(alice)
     alice.is_active = False
     alice.save()
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -161,14 +145,10 @@ def test_an_inactive_partner_is_not_served(client, alice):
 
 
 def test_a_session_without_the_password_hash_is_refused(client, alice):
-    course = factories.course(videos=1, texts=0)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
+    _, lesson, url = factories.video_opened(alice)
     session = client.session
     del session["_auth_user_hash"]
     session.save()
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
     with clock.travel(clock.now() + dt.timedelta(seconds=30)):
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 403
     assert LessonProgress.objects.get(lesson=lesson).watched == []
@@ -320,11 +300,7 @@ def test_lesson_page_query_count_is_constant(client, alice, enrollments, lessons
 
 
 def test_progress_report_query_count(client, alice):
-    course = factories.course(videos=1, texts=0, duration=300)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
+    _, lesson, url = factories.video_opened(alice, duration=300)
     later = clock.now() + dt.timedelta(seconds=30)
     with clock.travel(later), CaptureQueriesContext(connection) as queries:
         assert client.post(url, {"s": "0-5", "pos": "5"}).status_code == 200
@@ -361,11 +337,7 @@ def test_a_known_session_is_checked_again_when_its_rows_changed(client, alice, c
     while they are the same: any change since sends it through the full checks."""
     from django.contrib.sessions.models import Session
 
-    course = factories.course(videos=1, texts=0, duration=300)
-    enrollment = factories.enroll(alice, course)
-    lesson = course.lessons.get()
-    lesson_open(enrollment=enrollment, lesson=lesson)
-    url = reverse("courses_api:progress", args=[enrollment.pk, lesson.pk])
+    enrollment, lesson, url = factories.video_opened(alice, duration=300)
     at = clock.now()
     for end in (5, 10, 15):
         at += dt.timedelta(seconds=10)
