@@ -16,8 +16,8 @@ from django.urls import reverse
 from accounts.models import User
 from accounts.phone import normalize_phone
 from accounts.services.kakao import KakaoOutcome, kakao_match
-from accounts.views.kakao import kakao_confirm_ask, kakao_login_profile, kakao_refused
 from accounts.services.passwords import password_prompt_due
+from accounts.views.kakao import kakao_confirm_ask, kakao_login_profile, kakao_refused
 
 PASSWORD_SET_SESSION_KEY = "accounts_password_set"  # noqa: S105 (a session key)
 KAKAO_REAUTH_SESSION_KEY = "accounts_kakao_reauth_at"

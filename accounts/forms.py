@@ -291,7 +291,9 @@ class KakaoSignupForm(SocialSignupForm):
         if self.profile.birth_date:
             self.initial["birth_date"] = self.profile.birth_date
         if self.profile.lunar_birthday:
-            self.fields["birth_date"].help_text = (
+            self.fields[
+                "birth_date"
+            ].help_text = (
                 "카카오에는 음력 생일로 등록되어 있어요. 양력 생년월일 8자리 (예: 19650312)"
             )
         # The ID the account gets: the phone Kakao gave.

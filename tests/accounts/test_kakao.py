@@ -222,9 +222,7 @@ def test_lunar_birthday_equal_to_the_solar_one_is_not_taken_as_solar(client, fak
     assert not SocialAccount.objects.exists()
 
 
-def test_lunar_birthday_different_from_the_roster_is_asked_not_refused(
-    client, fake_kakao, partner
-):
+def test_lunar_birthday_different_from_the_roster_is_asked_not_refused(client, fake_kakao, partner):
     fake_kakao.next_profile(kakao_id=792, **{**KIM, "birthday": "0201"}, birthday_type="LUNAR")
     response = kakao_round_trip(client, fake_kakao)
     assert response["Location"] == reverse("accounts:kakao_confirm")

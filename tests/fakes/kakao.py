@@ -293,7 +293,11 @@ class FakeKakao:
                 if item == "birthday":
                     body["birthday_type"] = account["birthday_type"]
                     body["is_leap_month"] = False
-        return 200, {"id": account["id"], "connected_at": "2026-01-01T00:00:00Z", "kakao_account": body}
+        return 200, {
+            "id": account["id"],
+            "connected_at": "2026-01-01T00:00:00Z",
+            "kakao_account": body,
+        }
 
     def _refuse(self, status: int, code: str, text: str) -> tuple[int, str]:
         self.errors.append(code)
