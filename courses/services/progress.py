@@ -5,18 +5,13 @@ courses.md, "Courses and lessons" and "Completion and clearing to drive".
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from courses import partner_session
-from courses.intervals import Interval, intervals_clipped, intervals_merge, intervals_total
+from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
     OPEN_STATUSES,
     Enrollment,
@@ -24,15 +19,8 @@ from courses.models import (
     Lesson,
     LessonKind,
     LessonProgress,
-    multirange_literal,
 )
-from courses.rows import Columns
-from portal import clock, prepared
-from portal.prepared import prepared_cursor
-
-if TYPE_CHECKING:
-    from accounts.models import User
-    from courses.partner_session import Accepted, UserRow
+from portal import clock
 
 
 class ProgressRefused(Exception):
@@ -52,6 +40,11 @@ class ProgressState:
         if not self.duration_seconds:
             return 100 if self.lesson_completed else 0
         return min(100, int(100 * self.watched_seconds / self.duration_seconds))
+
+
+def completion_percent() -> str:
+    """``COURSES_COMPLETION_THRESHOLD`` as the percentage partners read (0.9 → "90")."""
+    return f"{settings.COURSES_COMPLETION_THRESHOLD * 100:g}"
 
 
 def _is_open_at(*, status: str, deadline: dt.date, now: dt.datetime) -> bool:
@@ -81,221 +74,6 @@ def lesson_open(*, enrollment: Enrollment, lesson: Lesson) -> LessonProgress | N
     return progress
 
 
-class NotLoggedIn(Exception):
-    """The session does not stand for the attempt's partner any more: nothing written."""
-
-
-@dataclasses.dataclass(frozen=True)
-class _ReportQuery:
-    progress: Columns
-    enrollment: Columns
-    lesson: Columns
-    user: Columns
-    read_sql: str
-    write_sql: str
-
-
-@functools.cache
-def _report_query(vendor: str) -> _ReportQuery:
-    from accounts.models import User
-
-    progress = Columns(
-        LessonProgress, "p", ("id", "watched", "watched_seconds", "completed_at", "updated_at")
-    )
-    enrollment = Columns(Enrollment, "e", ("status", "deadline"))
-    lesson = Columns(Lesson, "l", ("duration_seconds",))
-    user = Columns(User, "u", ("id", "password", "is_active"))
-    quote = connection.ops.quote_name
-    table = quote(LessonProgress._meta.db_table)
-    # Last, the session's row when one is asked for (courses.partner_session); as a
-    # subquery before FROM, its two parameters come first.
-    session_data = partner_session.session_row_data("s")
-    read_sql = (
-        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
-        f"{session_data} "
-        f"FROM {table} p "
-        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
-        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
-        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
-    )
-    # Conditional on what the merge started from: the watched total (it grows with
-    # every interval credited) and the completion. A report that raced one which
-    # credited nothing (a repeat, a pause) need not read again; updated_at only moves
-    # forward, so the next report's allowance never counts time twice.
-    latest = "GREATEST" if vendor == "postgresql" else "MAX"
-    same_completion = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
-    write_sql = (
-        f"UPDATE {table} SET watched = %s, watched_seconds = %s, position_seconds = %s, "  # noqa: S608 (names from the models)
-        f"updated_at = {latest}(updated_at, %s), completed_at = %s "
-        f"WHERE id = %s AND watched_seconds = %s AND completed_at {same_completion} %s"
-    )
-    if vendor == "postgresql":
-        # The report's own transaction commits without waiting for the disk flush: a
-        # report lost in a server crash is sent again by the player (reports are
-        # idempotent), and the attempt's completion is committed by a transaction of its
-        # own, which waits.
-        write_sql += " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
-    return _ReportQuery(progress, enrollment, lesson, user, read_sql, write_sql)
-
-
-@dataclasses.dataclass(frozen=True)
-class _MergeStatement:
-    sql: str
-    user: Columns
-    update_sql: str
-
-
-@functools.cache
-def _merge_statement() -> _MergeStatement:
-    """The report as one PostgreSQL statement: read the row with its attempt, lesson,
-    partner and session row, and apply the report to it if the attempt is open and the
-    partner and session rows are the ones given (the rows a check accepted).
-
-    The same rules as :func:`_report_in_python`, on the row as it is when the update
-    runs (a report that waited for another one's lock merges into what that one wrote):
-    the intervals' union (the multirange ``+``; touching intervals join, as in
-    ``intervals_merge``) clipped to the lesson (``*``), credited only within the allowance
-    since the row's last report; position clamped to the lesson; completion at the
-    threshold. The new intervals come rounded and clipped at zero (``_rounded``).
-    ``sql`` always answers one row when the progress row is the partner's: the read,
-    then what was written (empty when nothing was). ``update_sql``, the usual report's
-    (the rows are those a check accepted before), writes under the same rules and
-    answers only what it wrote, or no row: a cheaper statement for PostgreSQL to start
-    (no read to join back, the partner and the session checked once), 594,000 → 450,000
-    instructions in the backend per report (callgrind). A lesson it completed has the
-    report's time as its completion time.
-    """
-    from accounts.models import User
-
-    quote = connection.ops.quote_name
-    table = quote(LessonProgress._meta.db_table)
-    user = Columns(User, "u", ("id", "password", "is_active"))
-    session_data = partner_session.session_row_data("s", ("%(session_key)s", "%(session_time)s"))
-    # The partner's columns, named apart from the progress row's in the read.
-    user_columns = [(quote(field.column), quote(f"u_{field.column}")) for field in user.fields]
-    user_read = ", ".join(f"u.{column} AS {alias}" for column, alias in user_columns)
-    password, is_active = (
-        quote(f"u_{User._meta.get_field(name).column}") for name in ("password", "is_active")
-    )
-    statuses = ", ".join(f"%(status_{index})s" for index in range(len(OPEN_STATUSES)))
-    allowance = (
-        "GREATEST(0, EXTRACT(EPOCH FROM (%(now)s::timestamptz - p.updated_at))::float8) "
-        "* %(rate)s::float8 + %(slack)s::float8"
-    )
-
-    def assignment(duration: str) -> str:
-        """The new values of the progress row ``p`` of a lesson ``duration`` long: the
-        union with the new intervals clipped to the lesson (touching intervals join, as
-        in intervals_merge; computed once: OFFSET 0 keeps the planner from copying it
-        into every place that uses it), its length, and whether that length is within
-        the allowance."""
-        merged = (
-            "SELECT a.m AS watched, t.total, "  # noqa: S608 (no values: placeholders)
-            f"t.total - p.watched_seconds <= {allowance} AS credit "
-            "FROM (SELECT (p.watched + %(new)s::nummultirange) "
-            f"* nummultirange(numrange(0, {duration})) AS m OFFSET 0) a, "
-            "LATERAL (SELECT COALESCE(SUM(upper(x) - lower(x)), 0)::float8 "
-            "FROM unnest(a.m) x) t(total) OFFSET 0"
-        )
-        credited = (
-            "SELECT CASE WHEN b.credit THEN b.watched ELSE p.watched END AS watched, "  # noqa: S608 (no values: placeholders)
-            "CASE WHEN b.credit THEN b.total ELSE p.watched_seconds END AS total "
-            f"FROM ({merged}) b"
-        )
-        return (
-            "(watched, watched_seconds, position_seconds, updated_at, completed_at) = "  # noqa: S608 (no values: placeholders)
-            "(SELECT c.watched, c.total, "
-            f"LEAST(GREATEST(0, %(position)s::float8), {duration}), "
-            "GREATEST(p.updated_at, %(now)s::timestamptz), "
-            "CASE WHEN p.completed_at IS NULL "
-            f"AND c.total >= %(threshold)s::float8 * {duration} "
-            f"THEN %(now)s::timestamptz ELSE p.completed_at END FROM ({credited}) c)"
-        )
-
-    sql = (
-        "WITH r AS ("  # noqa: S608 (names from the models)
-        "SELECT p.id, p.completed_at AS completed_before, e.status, e.deadline, "
-        f"l.duration_seconds, {user_read}, "
-        f"{session_data} AS session_data "
-        f"FROM {table} p "
-        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
-        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
-        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
-        "AND e.user_id = %(user)s AND l.kind = %(kind)s"
-        "), w AS ("
-        f"UPDATE {table} p SET {assignment('r.duration_seconds')} "
-        f"FROM r WHERE p.id = r.id AND r.status IN ({statuses}) "
-        "AND r.deadline >= %(today)s::date "
-        f"AND (NOT %(check)s::boolean OR (r.{password} = %(password)s::text AND r.{is_active} "
-        "AND r.session_data IS NOT DISTINCT FROM %(session_data)s::text)) "
-        # As the two-step report: its commit does not wait for the disk flush.
-        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
-        "RETURNING p.watched_seconds, p.position_seconds, p.completed_at"
-        ") SELECT r.completed_before, r.status, r.deadline, r.duration_seconds, "
-        f"{', '.join(f'r.{alias}' for _, alias in user_columns)}, r.session_data, "
-        "w.watched_seconds, w.position_seconds, w.completed_at FROM r LEFT JOIN w ON TRUE"
-    )
-    # The usual report: the rows are those accepted before (the guard). One update,
-    # returning what it wrote, or nothing (then the statement above tells why). The
-    # partner's and the session's rows are checked by one-time conditions, not joined.
-    user_table = quote(User._meta.db_table)
-    update_sql = (
-        f"UPDATE {table} p SET {assignment('l.duration_seconds')} "  # noqa: S608 (names from the models)
-        f"FROM {quote(Enrollment._meta.db_table)} e, {quote(Lesson._meta.db_table)} l "
-        "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
-        "AND e.id = p.enrollment_id AND l.id = p.lesson_id "
-        "AND e.user_id = %(user)s AND l.kind = %(kind)s "
-        f"AND e.status IN ({statuses}) AND e.deadline >= %(today)s::date "
-        f"AND (SELECT u.{quote(User._meta.get_field('password').column)} = %(password)s::text "
-        f"AND u.{quote(User._meta.get_field('is_active').column)} FROM {user_table} u "
-        f"WHERE u.{quote(User._meta.pk.column)} = %(user)s) "
-        f"AND {session_data} = %(session_data)s::text "
-        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
-        "RETURNING l.duration_seconds, p.watched_seconds, p.position_seconds, "
-        "p.completed_at, p.completed_at = %(now)s::timestamptz"
-    )
-    return _MergeStatement(sql, user, update_sql)
-
-
-def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
-    """The row, its attempt's status and deadline, the lesson's duration, the partner."""
-    sql = query.read_sql
-    if locked and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF p"
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        raise LessonProgress.DoesNotExist
-    progress = query.progress.instance(row)
-    start = len(query.progress)
-    enrollment = dict(
-        zip(query.enrollment.attnames, query.enrollment.values(row, start), strict=True)
-    )
-    status, deadline = enrollment["status"], enrollment["deadline"]
-    start += len(query.enrollment)
-    (duration,) = query.lesson.values(row, start)
-    user = query.user.instance(row, start + len(query.lesson))
-    return progress, status, deadline, duration, user, row[-1]
-
-
-def _progress_write(
-    query: _ReportQuery, progress: LessonProgress, *, read: tuple[float, object], **values
-) -> bool:
-    """Store ``values`` unless another report credited seconds or completed the lesson
-    since ``read`` (the watched total and completion time read)."""
-    meta = LessonProgress._meta
-    names = ("watched", "watched_seconds", "position_seconds", "updated_at", "completed_at")
-    params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
-    completed_at = meta.get_field("completed_at")
-    params += [progress.pk, read[0], completed_at.get_db_prep_value(read[1], connection)]
-    with prepared_cursor() as cursor:
-        cursor.execute(query.write_sql, params)
-        return cursor.rowcount == 1
-
-
 def video_progress_report(
     *,
     user_id: int,
@@ -303,235 +81,85 @@ def video_progress_report(
     lesson_id: int,
     intervals: list[Interval],
     position: float,
-    session_key: str | None = None,
-    accept_user: Callable[[User | UserRow, str | None], bool] | None = None,
-    accepted: Accepted | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
     courses.md, "Video completion counts seconds really watched": only media time the
     player really played counts; repeated or overlapping reports count once, so the
     report is idempotent. A report may add at most the wall time since the previous
-    one times ``COURSES_MAX_PLAYBACK_RATE`` (plus a little slack), so a forged
-    "watched everything" report gains nothing.
+    one times ``COURSES_MAX_PLAYBACK_RATE`` (plus ``COURSES_REPORT_SLACK``), so a forged
+    "watched everything" report gains nothing. The position is clamped to the lesson.
+    The lesson completes when ``COURSES_COMPLETION_THRESHOLD`` of its duration is
+    watched, and the attempt when all its lessons are.
 
-    ``accept_user`` is given the partner's user row (id, password hash, active flag)
-    and the database row of the session ``session_key`` (read with it, when given)
-    before anything is written; when it answers False, ``NotLoggedIn`` is raised.
-    ``accepted`` is what it accepted before for this session (``Claim.guard()``):
-    while the rows are still those, the report is written by the statement that reads
-    them, and ``accept_user`` is asked afterwards (where it answers at once).
-
-    On PostgreSQL the report is one statement on the usual path (``_merge_statement``;
-    a second one when the session has to be checked first); elsewhere a read of the
-    row with its attempt, lesson and partner, and a conditional update.
-    Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
-    lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
+    One transaction: the progress row is locked, merged and written, so concurrent
+    reports (two tabs, a retried request) apply one after the other. Raises
+    ``LessonProgress.DoesNotExist`` when the row is not this partner's video lesson (or
+    the lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
-    arguments = dict(
-        user_id=user_id,
-        enrollment_id=enrollment_id,
-        lesson_id=lesson_id,
-        intervals=intervals,
-        position=position,
-        session_key=session_key,
-        accept_user=accept_user,
-        now=now,
-    )
-    if connection.vendor == "postgresql":
-        state, completes = _report_in_database(accepted=accepted, **arguments)
-    else:
-        state, completes = _report_in_python(**arguments)
-    if completes:
-        with transaction.atomic():
-            course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
-        state = dataclasses.replace(state, course_completed=course_completed)
-    return state
-
-
-class _Guard(NamedTuple):
-    """The partner's password hash and session row a check accepted."""
-
-    password: str
-    session_data: str | None
-
-
-def _rounded(intervals: list[Interval]) -> str:
-    """The new intervals as ``intervals_merge`` takes them, before the clip to the
-    lesson's end (rounding and the clip commute: the end is whole seconds), as a
-    multirange."""
-    return multirange_literal(intervals_clipped(intervals))
-
-
-def _state_written(
-    duration: int, watched_seconds: float, position_seconds: float, completed_at
-) -> ProgressState:
-    """The progress a report statement wrote, as it returned it."""
+    with transaction.atomic():
+        progress = (
+            LessonProgress.objects.select_for_update(of=("self",))
+            .select_related("enrollment", "lesson")
+            .only(
+                "watched",
+                "watched_seconds",
+                "position_seconds",
+                "completed_at",
+                "updated_at",
+                "enrollment__status",
+                "enrollment__deadline",
+                "lesson__duration_seconds",
+            )
+            .get(
+                enrollment_id=enrollment_id,
+                lesson_id=lesson_id,
+                enrollment__user_id=user_id,
+                lesson__kind=LessonKind.VIDEO,
+            )
+        )
+        enrollment = progress.enrollment
+        if not _is_open_at(status=enrollment.status, deadline=enrollment.deadline, now=now):
+            raise ProgressRefused
+        duration = progress.lesson.duration_seconds
+        merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
+        total = intervals_total(merged)
+        elapsed = max(0.0, (now - progress.updated_at).total_seconds())
+        allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
+        if total - progress.watched_seconds <= allowance:
+            progress.watched, progress.watched_seconds = merged, total
+        progress.position_seconds = min(max(0.0, position), float(duration))
+        progress.updated_at = max(progress.updated_at, now)
+        completes = (
+            progress.completed_at is None
+            and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
+        )
+        if completes:
+            progress.completed_at = now
+        elif connection.vendor == "postgresql":
+            # Losing the last seconds of watch time in a server crash is acceptable
+            # (the player keeps reporting them), so this commit need not wait for the
+            # disk; a report that completes a lesson, like every ledger write, does.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        progress.save(
+            update_fields=[
+                "watched",
+                "watched_seconds",
+                "position_seconds",
+                "updated_at",
+                "completed_at",
+            ]
+        )
+        course_completed = completes and _lessons_recount(enrollment_id=enrollment_id, now=now)
     return ProgressState(
-        watched_seconds=watched_seconds,
-        duration_seconds=duration,
-        position_seconds=position_seconds,
-        lesson_completed=completed_at is not None,
-        course_completed=False,
-    )
-
-
-def _report_in_database(
-    *,
-    user_id: int,
-    enrollment_id: int,
-    lesson_id: int,
-    intervals: list[Interval],
-    position: float,
-    session_key: str | None,
-    accept_user: Callable[[User | UserRow, str | None], bool] | None,
-    accepted: Accepted | None,
-    now: dt.datetime,
-) -> tuple[ProgressState, bool]:
-    statement = _merge_statement()
-    guard = None if accepted is None else _Guard(accepted.password, accepted.session_data)
-    session_key_value, session_time = partner_session.session_row_params(session_key)
-    params = {
-        "session_key": session_key_value,
-        "session_time": session_time,
-        "enrollment": enrollment_id,
-        "lesson": lesson_id,
-        "user": user_id,
-        "kind": LessonKind.VIDEO.value,
-        "position": position,
-        "now": now,
-        "threshold": settings.COURSES_COMPLETION_THRESHOLD,
-        "rate": settings.COURSES_MAX_PLAYBACK_RATE,
-        "slack": settings.COURSES_REPORT_SLACK,
-        "new": _rounded(intervals),
-        **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
-        "today": now.date(),
-        "check": accept_user is not None,
-    }
-    if guard is not None and accept_user is not None:
-        params["password"], params["session_data"] = guard.password, guard.session_data
-        rows = prepared.fetch(statement.update_sql, params)
-        if rows:
-            ((duration, watched_seconds, position_seconds, completed_at, completed_now),) = rows
-            # Written, so the rows are those accepted: accepting them again is the short
-            # path of partner_session.accept (it makes the request the user's).
-            known = {"id": user_id, "password": guard.password, "is_active": True}
-            user = partner_session.user_row(
-                statement.user, tuple(known[name] for name in statement.user.attnames)
-            )
-            if not accept_user(user, guard.session_data):
-                raise NotLoggedIn
-            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
-            # Completed by this report: its time is the report's.
-            return state, bool(completed_now)
-    checked_now = False
-    for _ in range(3):
-        params["password"] = None if guard is None else guard.password
-        params["session_data"] = None if guard is None else guard.session_data
-        rows = prepared.fetch(statement.sql, params)
-        if not rows:
-            raise LessonProgress.DoesNotExist
-        (row,) = rows
-        completed_before, status, deadline, duration = row[:4]
-        user = partner_session.user_row(statement.user, row, 4)
-        session_data, watched_seconds, position_seconds, completed_at = row[
-            4 + len(statement.user) :
-        ]
-        if watched_seconds is not None:
-            # Written: the rows were those accepted, so accepting them again is the
-            # short path of partner_session.accept (it makes the request the user's).
-            if accept_user is not None and not checked_now and not accept_user(user, session_data):
-                raise NotLoggedIn
-            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
-            # Completed by this report (or by one it waited for: counting again is safe).
-            return state, completed_before is None and completed_at is not None
-        if accept_user is not None and not (
-            guard is not None
-            and user.is_active
-            and user.password == guard.password
-            and session_data == guard.session_data
-        ):
-            if not accept_user(user, session_data):
-                raise NotLoggedIn
-            checked_now = True
-            guard = _Guard(user.password, session_data)
-            continue
-        if not _is_open_at(status=status, deadline=deadline, now=now):
-            raise ProgressRefused
-        # Open and accepted, yet not written: the row went away meanwhile; read again.
-    raise ProgressRefused
-
-
-def _report_in_python(
-    *,
-    user_id: int,
-    enrollment_id: int,
-    lesson_id: int,
-    intervals: list[Interval],
-    position: float,
-    session_key: str | None,
-    accept_user: Callable[[User, str | None], bool] | None,
-    now: dt.datetime,
-) -> tuple[ProgressState, bool]:
-    """The report as a read and a conditional update (databases other than
-    PostgreSQL, and the rules ``_merge_statement`` follows)."""
-    query = _report_query(connection.vendor)
-    params = [
-        *partner_session.session_row_params(session_key),
-        enrollment_id,
-        lesson_id,
-        user_id,
-        LessonKind.VIDEO.value,
-    ]
-    for attempt in range(3):
-        # Two optimistic tries, then a locked one (many reports racing for one row).
-        locked = attempt == 2
-        with transaction.atomic() if locked else contextlib.nullcontext():
-            progress, status, deadline, duration, user, session_data = _progress_read(
-                query, params, locked=locked
-            )
-            if attempt == 0 and accept_user is not None and not accept_user(user, session_data):
-                raise NotLoggedIn
-            if not _is_open_at(status=status, deadline=deadline, now=now):
-                raise ProgressRefused
-            read = (progress.watched_seconds, progress.completed_at)
-            merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
-            total = intervals_total(merged)
-            elapsed = max(0.0, (now - progress.updated_at).total_seconds())
-            allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
-            if total - progress.watched_seconds <= allowance:
-                progress.watched, progress.watched_seconds = merged, total
-            position = min(max(0.0, position), float(duration))
-            completes = (
-                progress.completed_at is None
-                and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
-            )
-            # Optimistic write: only if no other report (another tab, a retried request)
-            # credited seconds since the read; otherwise read again. No lock, no extra
-            # round trips.
-            written = _progress_write(
-                query,
-                progress,
-                read=read,
-                watched=progress.watched,
-                watched_seconds=progress.watched_seconds,
-                position_seconds=position,
-                updated_at=now,
-                completed_at=now if completes else progress.completed_at,
-            )
-        if written:
-            break
-        if locked:
-            raise ProgressRefused
-    state = ProgressState(
         watched_seconds=progress.watched_seconds,
         duration_seconds=duration,
-        position_seconds=position,
-        lesson_completed=completes or progress.completed_at is not None,
-        course_completed=False,
+        position_seconds=progress.position_seconds,
+        lesson_completed=progress.completed_at is not None,
+        course_completed=course_completed,
     )
-    return state, completes
 
 
 def text_lesson_confirm(*, enrollment: Enrollment, lesson: Lesson) -> bool:
