@@ -138,9 +138,9 @@ def video_progress_report(
         if completes:
             progress.completed_at = now
         elif connection.vendor == "postgresql":
-            # Losing the last seconds of watch time in a server crash is acceptable
-            # (the player keeps reporting them), so this commit need not wait for the
-            # disk; a report that completes a lesson, like every ledger write, does.
+            # A database crash may lose the last seconds of watch time, which the
+            # partner can watch again, so this commit need not wait for the disk; a
+            # report that completes a lesson waits, as every ledger write does.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit TO OFF")
         progress.save(
