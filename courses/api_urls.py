@@ -1,4 +1,4 @@
-"""The courses app's JSON endpoints, under ``/api/courses/`` (see portal/api.py)."""
+"""The courses app's JSON endpoints, under ``/api/courses/``: answers for the player."""
 
 from django.urls import path
 

@@ -5,7 +5,6 @@ from courses import views
 app_name = "courses"
 
 urlpatterns = [
-    # The busiest first (the player's reports are in courses/api_urls.py).
     path("", views.dashboard, name="dashboard"),
     path("open/<int:course_id>/enroll", views.self_enroll, name="self_enroll"),
     path("lessons/<int:lesson_id>/<str:part>", views.lesson_media, name="lesson_media"),

@@ -9,25 +9,24 @@ import re
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from courses import partner_session, selectors
+from courses import selectors
 from courses.intervals import intervals_parse
 from courses.models import CourseKind, Enrollment, EnrollmentStatus, Lesson, LessonProgress
 from courses.services.enrollments import NotAllowed, enrollment_self_enroll
 from courses.services.progress import (
-    NotLoggedIn,
     ProgressRefused,
+    completion_percent,
     lesson_open,
     text_lesson_confirm,
     video_progress_report,
 )
-from portal import clock, page_cache
+from portal import clock
 from portal.csp import json_answer
 
 
@@ -38,51 +37,20 @@ def _own(request: HttpRequest, enrollment_id: int) -> Enrollment:
         raise Http404 from None
 
 
-def _route(name: str, count: int):
-    """``reverse(name, args=...)`` for integer arguments, resolved once per call of a page.
-
-    The page lists many attempts: the route is reversed once with stand-in numbers and
-    each URL is then filled in with ``str.format``.
-    """
-    stand_ins = [str(987654321000 + index) for index in range(count)]
-    pattern = reverse(name, args=stand_ins).replace("{", "{{").replace("}", "}}")
-    for index, stand_in in enumerate(stand_ins):
-        pattern = pattern.replace(stand_in, f"{{{index}}}")
-    return pattern.format
-
-
 @require_safe
-@page_cache.never_cache
+@login_required
+@never_cache
 def dashboard(request: HttpRequest) -> HttpResponse:
-    # The user's row comes with the attempts (see courses.partner_session); the page is
-    # rendered once per state of those rows and day (portal.page_cache).
-    claim = partner_session.claim(request)
-    if claim is None:
-        return redirect_to_login(request.get_full_path())
-    read = selectors.partner_dashboard_rows(user_id=claim.user_id, session_key=claim.session_key)
-    rows = read.rows
-    user = selectors.partner_dashboard_user(rows)
-    if not partner_session.accept(request, user, claim, read.session_data):
-        return redirect_to_login(request.get_full_path())
+    data = selectors.partner_dashboard(user_id=request.user.pk)
     today = clock.today()
-    return page_cache.render_kept(
-        request,
-        "courses/dashboard.html",
-        key=(rows, today),
-        context=lambda: _dashboard_context(selectors.partner_dashboard_from_rows(rows), today),
-    )
-
-
-def _dashboard_context(data: selectors.Dashboard, today) -> dict:
     enrollments = data.enrollments
-    lesson_url = _route("courses:lesson", 2)
-    detail_url = _route("courses:enrollment", 1)
-    certificate_url = _route("courses:certificate", 1)
     for enrollment in enrollments:
-        enrollment.detail_url = detail_url(enrollment.pk)
-        enrollment.certificate_url = certificate_url(enrollment.pk)
+        enrollment.detail_url = reverse("courses:enrollment", args=[enrollment.pk])
+        enrollment.certificate_url = reverse("courses:certificate", args=[enrollment.pk])
         enrollment.resume_url = (
-            lesson_url(enrollment.pk, enrollment.next_position) if enrollment.next_position else ""
+            reverse("courses:lesson", args=[enrollment.pk, enrollment.next_position])
+            if enrollment.next_position
+            else ""
         )
     current = [e for e in enrollments if e.is_open]
     for enrollment in current:
@@ -92,15 +60,15 @@ def _dashboard_context(data: selectors.Dashboard, today) -> dict:
             if enrollment.lesson_count
             else 0
         )
-    enroll_url = _route("courses:self_enroll", 1)
     for course in data.open_courses:
-        course.enroll_url = enroll_url(course.pk)
-    return {
+        course.enroll_url = reverse("courses:self_enroll", args=[course.pk])
+    context = {
         "current": current,
         "completed": [e for e in enrollments if e.status == EnrollmentStatus.COMPLETED],
         "expired": [e for e in enrollments if e.status == EnrollmentStatus.EXPIRED],
         "open_courses": data.open_courses,
     }
+    return render(request, "courses/dashboard.html", context)
 
 
 @require_POST
@@ -175,6 +143,7 @@ def lesson(request: HttpRequest, enrollment_id: int, position: int) -> HttpRespo
         "next": lessons[index + 1] if index + 1 < len(lessons) else None,
         "writable": enrollment.accepts_progress and progress is not None,
         "report_every": settings.COURSES_REPORT_EVERY_SECONDS,
+        "completion_percent": completion_percent(),
     }
     return render(request, "courses/lesson.html", context)
 
@@ -211,11 +180,8 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
     """The player's report: ``s`` = watched intervals ``"a-b,c-d"``, ``pos`` = position.
 
     A logged-out player gets 403 (not a redirect to the login page it cannot follow).
-    The partner's user row is read with the progress row and checked as Django checks
-    a session (see courses.partner_session).
     """
-    claim = partner_session.claim(request)
-    if claim is None:
+    if not request.user.is_authenticated:
         return json_answer({"error": "login"}, status=403)
     try:
         intervals = intervals_parse(request.POST.get("s", ""))
@@ -226,22 +192,13 @@ def progress_report(request: HttpRequest, enrollment_id: int, lesson_id: int) ->
         return json_answer({"error": "bad report"}, status=400)
     try:
         state = video_progress_report(
-            user_id=claim.user_id,
+            user_id=request.user.pk,
             enrollment_id=enrollment_id,
             lesson_id=lesson_id,
             intervals=intervals,
             position=position,
-            session_key=claim.session_key,
-            accept_user=lambda user, session_data: partner_session.accept(
-                request, user, claim, session_data
-            ),
-            accepted=claim.guard(),
         )
-    except NotLoggedIn:
-        return json_answer({"error": "login"}, status=403)
     except LessonProgress.DoesNotExist:
-        if not request.user.is_authenticated:
-            return json_answer({"error": "login"}, status=403)
         return json_answer({"error": "not found"}, status=404)
     except ProgressRefused:
         return json_answer({"error": "closed"}, status=409)

@@ -40,6 +40,7 @@ from membership.services.charging import (
 )
 from portal import clock
 from portal.bulk import collector_paused
+from portal.schedule import MEMBERSHIP_DAILY_AT, MEMBERSHIP_DORMANCY_AT
 
 BATCH_SIZE = 10_000
 _SUBSCRIBE = str(AttemptType.SUBSCRIBE.value)  # a plain string in the hot loop
@@ -380,9 +381,9 @@ def membership_dormancy_notify(*, scope: Collection[int] | None = None) -> int:
         return sms_queue_many(drafts=drafts)
 
 
-# The jobs in the order they run each day, with their Seoul wall time. The beat schedule
-# (portal/schedule.py) and the replay both read this.
+# The jobs in the order they run each day, with their Seoul wall time from the beat
+# schedule (portal/schedule.py); the replay and the jobs' commands read this.
 DAILY_JOBS: tuple[tuple[str, dt.time, object], ...] = (
-    ("membership_daily", dt.time(4, 0), membership_daily_run),
-    ("membership_dormancy", dt.time(10, 0), membership_dormancy_notify),
+    ("membership_daily", MEMBERSHIP_DAILY_AT, membership_daily_run),
+    ("membership_dormancy", MEMBERSHIP_DORMANCY_AT, membership_dormancy_notify),
 )

@@ -20,7 +20,6 @@ DEFAULTS: dict[str, object] = {
     "JOIN_MIN_RATING": "4.0",
     "RENEW_MIN_RATING": "3.8",
     "RETRY_DAYS": 3,
-    "DAILY_JOB_HOUR": 4,
     "SIGNUPS_CLOSE_AT": "2024-12-01T00:00:00",
     "RENEWALS_STOP_AT": "2025-01-01T00:00:00",
     "REFUNDS_STOP_AT": "2025-01-31T00:00:00",
@@ -39,7 +38,6 @@ class Policy:
     join_min_rating: Decimal
     renew_min_rating: Decimal
     retry_days: int
-    daily_job_hour: int
     signups_close_at: dt.datetime
     renewals_stop_at: dt.datetime
     refunds_stop_at: dt.datetime
@@ -72,7 +70,6 @@ def policy() -> Policy:
         join_min_rating=Decimal(str(raw["JOIN_MIN_RATING"])),
         renew_min_rating=Decimal(str(raw["RENEW_MIN_RATING"])),
         retry_days=int(raw["RETRY_DAYS"]),
-        daily_job_hour=int(raw["DAILY_JOB_HOUR"]),
         signups_close_at=_instant(str(raw["SIGNUPS_CLOSE_AT"])),
         renewals_stop_at=_instant(str(raw["RENEWALS_STOP_AT"])),
         refunds_stop_at=_instant(str(raw["REFUNDS_STOP_AT"])),

@@ -5,7 +5,19 @@ command for ops (``JOB_COMMANDS``), so a job can be run by hand, for a given day
 the job is about a day.
 """
 
+import datetime as dt
+
 from celery.schedules import crontab
+
+# Seoul wall times of the membership jobs (membership.md: everything turns at 04:00);
+# the membership replay and the jobs' commands read them from membership.jobs.DAILY_JOBS.
+MEMBERSHIP_DAILY_AT = dt.time(4, 0)
+MEMBERSHIP_DORMANCY_AT = dt.time(10, 0)
+
+
+def _daily(at: dt.time) -> crontab:
+    return crontab(minute=at.minute, hour=at.hour)
+
 
 BEAT_SCHEDULE: dict[str, dict] = {
     # manage.py accounts_codes_purge [--date YYYY-MM-DD]: at night
@@ -36,12 +48,12 @@ BEAT_SCHEDULE: dict[str, dict] = {
     # manage.py membership_daily [--date YYYY-MM-DD]: 04:00 Korean time (membership.md)
     "membership-daily": {
         "task": "membership.tasks.daily_run",
-        "schedule": crontab(minute=0, hour=4),
+        "schedule": _daily(MEMBERSHIP_DAILY_AT),
     },
     # manage.py membership_dormancy [--date YYYY-MM-DD]: dormancy notices, mid-morning
     "membership-dormancy": {
         "task": "membership.tasks.dormancy_notify",
-        "schedule": crontab(minute=0, hour=10),
+        "schedule": _daily(MEMBERSHIP_DORMANCY_AT),
     },
 }
 

@@ -11,7 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("bench/hello", views.hello, name="bench_hello"),
-    # The player's progress reports, the requests served most (portal/api.py).
+    # The player's progress reports (JSON answers for the player script).
     path("api/courses/", include("courses.api_urls")),
     # The partner pages called most come before the account pages' unprefixed include,
     # so that resolving them does not try every account page first.

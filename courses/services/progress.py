@@ -5,17 +5,12 @@ courses.md, "Courses and lessons" and "Completion and clearing to drive".
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import datetime as dt
-import functools
-from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from courses import partner_session
 from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
     OPEN_STATUSES,
@@ -25,13 +20,7 @@ from courses.models import (
     LessonKind,
     LessonProgress,
 )
-from courses.rows import Columns
 from portal import clock
-from portal.prepared import prepared_cursor
-
-if TYPE_CHECKING:
-    from accounts.models import User
-    from courses.partner_session import Accepted, UserRow
 
 
 class ProgressRefused(Exception):
@@ -51,6 +40,11 @@ class ProgressState:
         if not self.duration_seconds:
             return 100 if self.lesson_completed else 0
         return min(100, int(100 * self.watched_seconds / self.duration_seconds))
+
+
+def completion_percent() -> str:
+    """``COURSES_COMPLETION_THRESHOLD`` as the percentage partners read (0.9 → "90")."""
+    return f"{settings.COURSES_COMPLETION_THRESHOLD * 100:g}"
 
 
 def _is_open_at(*, status: str, deadline: dt.date, now: dt.datetime) -> bool:
@@ -80,101 +74,6 @@ def lesson_open(*, enrollment: Enrollment, lesson: Lesson) -> LessonProgress | N
     return progress
 
 
-class NotLoggedIn(Exception):
-    """The session does not stand for the attempt's partner any more: nothing written."""
-
-
-@dataclasses.dataclass(frozen=True)
-class _ReportQuery:
-    progress: Columns
-    enrollment: Columns
-    lesson: Columns
-    user: Columns
-    read_sql: str
-    write_sql: str
-
-
-@functools.cache
-def _report_query(vendor: str) -> _ReportQuery:
-    from accounts.models import User
-
-    progress = Columns(
-        LessonProgress, "p", ("id", "watched", "watched_seconds", "completed_at", "updated_at")
-    )
-    enrollment = Columns(Enrollment, "e", ("status", "deadline"))
-    lesson = Columns(Lesson, "l", ("duration_seconds",))
-    user = Columns(User, "u", ("id", "password", "is_active"))
-    quote = connection.ops.quote_name
-    table = quote(LessonProgress._meta.db_table)
-    # Last, the session's row when one is asked for (courses.partner_session); as a
-    # subquery before FROM, its two parameters come first.
-    session_data = partner_session.session_row_data("s")
-    read_sql = (
-        f"SELECT {progress.sql()}, {enrollment.sql()}, {lesson.sql()}, {user.sql()}, "  # noqa: S608 (names from the models)
-        f"{session_data} "
-        f"FROM {table} p "
-        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
-        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
-        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        "WHERE p.enrollment_id = %s AND p.lesson_id = %s AND e.user_id = %s AND l.kind = %s"
-    )
-    # Conditional on what the merge started from: the watched total (it grows with
-    # every interval credited) and the completion. A report that raced one which
-    # credited nothing (a repeat, a pause) need not read again; updated_at only moves
-    # forward, so the next report's allowance never counts time twice.
-    latest = "GREATEST" if vendor == "postgresql" else "MAX"
-    same_completion = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
-    write_sql = (
-        f"UPDATE {table} SET watched = %s, watched_seconds = %s, position_seconds = %s, "  # noqa: S608 (names from the models)
-        f"updated_at = {latest}(updated_at, %s), completed_at = %s "
-        f"WHERE id = %s AND watched_seconds = %s AND completed_at {same_completion} %s"
-    )
-    if vendor == "postgresql":
-        # The report's own transaction commits without waiting for the disk flush: a
-        # report lost in a server crash is sent again by the player (reports are
-        # idempotent), and the attempt's completion is committed by a transaction of its
-        # own, which waits.
-        write_sql += " AND set_config('synchronous_commit', 'off', true) IS NOT NULL"
-    return _ReportQuery(progress, enrollment, lesson, user, read_sql, write_sql)
-
-
-def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
-    """The row, its attempt's status and deadline, the lesson's duration, the partner."""
-    sql = query.read_sql
-    if locked and connection.features.has_select_for_update_of:
-        sql += " FOR UPDATE OF p"
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    if row is None:
-        raise LessonProgress.DoesNotExist
-    progress = query.progress.instance(row)
-    start = len(query.progress)
-    enrollment = dict(
-        zip(query.enrollment.attnames, query.enrollment.values(row, start), strict=True)
-    )
-    status, deadline = enrollment["status"], enrollment["deadline"]
-    start += len(query.enrollment)
-    (duration,) = query.lesson.values(row, start)
-    user = query.user.instance(row, start + len(query.lesson))
-    return progress, status, deadline, duration, user, row[-1]
-
-
-def _progress_write(
-    query: _ReportQuery, progress: LessonProgress, *, read: tuple[float, object], **values
-) -> bool:
-    """Store ``values`` unless another report credited seconds or completed the lesson
-    since ``read`` (the watched total and completion time read)."""
-    meta = LessonProgress._meta
-    names = ("watched", "watched_seconds", "position_seconds", "updated_at", "completed_at")
-    params = [meta.get_field(name).get_db_prep_value(values[name], connection) for name in names]
-    completed_at = meta.get_field("completed_at")
-    params += [progress.pk, read[0], completed_at.get_db_prep_value(read[1], connection)]
-    with prepared_cursor() as cursor:
-        cursor.execute(query.write_sql, params)
-        return cursor.rowcount == 1
-
-
 def video_progress_report(
     *,
     user_id: int,
@@ -182,118 +81,85 @@ def video_progress_report(
     lesson_id: int,
     intervals: list[Interval],
     position: float,
-    session_key: str | None = None,
-    accept_user: Callable[[User | UserRow, str | None], bool] | None = None,
-    accepted: Accepted | None = None,
 ) -> ProgressState:
     """Merge watched intervals into the lesson's progress; complete it at the threshold.
 
     courses.md, "Video completion counts seconds really watched": only media time the
     player really played counts; repeated or overlapping reports count once, so the
     report is idempotent. A report may add at most the wall time since the previous
-    one times ``COURSES_MAX_PLAYBACK_RATE`` (plus a little slack), so a forged
-    "watched everything" report gains nothing.
+    one times ``COURSES_MAX_PLAYBACK_RATE`` (plus ``COURSES_REPORT_SLACK``), so a forged
+    "watched everything" report gains nothing. The position is clamped to the lesson.
+    The lesson completes when ``COURSES_COMPLETION_THRESHOLD`` of its duration is
+    watched, and the attempt when all its lessons are.
 
-    ``accept_user`` is given the partner's user row (id, password hash, active flag)
-    and the database row of the session ``session_key`` (read with it, when given)
-    before anything is written; when it answers False, ``NotLoggedIn`` is raised.
-    ``accepted`` is what it accepted before for this session (``Claim.guard()``):
-    while the rows are still those, the report is written by the statement that reads
-    them, and ``accept_user`` is asked afterwards (where it answers at once).
-
-    On every database a read of the row with its attempt, lesson and partner, and a
-    conditional update.
-    Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
-    lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
+    One transaction: the progress row is locked, merged and written, so concurrent
+    reports (two tabs, a retried request) apply one after the other. Raises
+    ``LessonProgress.DoesNotExist`` when the row is not this partner's video lesson (or
+    the lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
     now = clock.now()
-    arguments = dict(
-        user_id=user_id,
-        enrollment_id=enrollment_id,
-        lesson_id=lesson_id,
-        intervals=intervals,
-        position=position,
-        session_key=session_key,
-        accept_user=accept_user,
-        now=now,
-    )
-    state, completes = _report_in_python(**arguments)
-    if completes:
-        with transaction.atomic():
-            course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
-        state = dataclasses.replace(state, course_completed=course_completed)
-    return state
-
-
-def _report_in_python(
-    *,
-    user_id: int,
-    enrollment_id: int,
-    lesson_id: int,
-    intervals: list[Interval],
-    position: float,
-    session_key: str | None,
-    accept_user: Callable[[User, str | None], bool] | None,
-    now: dt.datetime,
-) -> tuple[ProgressState, bool]:
-    """The report as a read and a conditional update (databases other than
-    PostgreSQL, and the rules ``_merge_statement`` follows)."""
-    query = _report_query(connection.vendor)
-    params = [
-        *partner_session.session_row_params(session_key),
-        enrollment_id,
-        lesson_id,
-        user_id,
-        LessonKind.VIDEO.value,
-    ]
-    for attempt in range(3):
-        # Two optimistic tries, then a locked one (many reports racing for one row).
-        locked = attempt == 2
-        with transaction.atomic() if locked else contextlib.nullcontext():
-            progress, status, deadline, duration, user, session_data = _progress_read(
-                query, params, locked=locked
+    with transaction.atomic():
+        progress = (
+            LessonProgress.objects.select_for_update(of=("self",))
+            .select_related("enrollment", "lesson")
+            .only(
+                "watched",
+                "watched_seconds",
+                "position_seconds",
+                "completed_at",
+                "updated_at",
+                "enrollment__status",
+                "enrollment__deadline",
+                "lesson__duration_seconds",
             )
-            if attempt == 0 and accept_user is not None and not accept_user(user, session_data):
-                raise NotLoggedIn
-            if not _is_open_at(status=status, deadline=deadline, now=now):
-                raise ProgressRefused
-            read = (progress.watched_seconds, progress.completed_at)
-            merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
-            total = intervals_total(merged)
-            elapsed = max(0.0, (now - progress.updated_at).total_seconds())
-            allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
-            if total - progress.watched_seconds <= allowance:
-                progress.watched, progress.watched_seconds = merged, total
-            position = min(max(0.0, position), float(duration))
-            completes = (
-                progress.completed_at is None
-                and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
+            .get(
+                enrollment_id=enrollment_id,
+                lesson_id=lesson_id,
+                enrollment__user_id=user_id,
+                lesson__kind=LessonKind.VIDEO,
             )
-            # Optimistic write: only if no other report (another tab, a retried request)
-            # credited seconds since the read; otherwise read again. No lock, no extra
-            # round trips.
-            written = _progress_write(
-                query,
-                progress,
-                read=read,
-                watched=progress.watched,
-                watched_seconds=progress.watched_seconds,
-                position_seconds=position,
-                updated_at=now,
-                completed_at=now if completes else progress.completed_at,
-            )
-        if written:
-            break
-        if locked:
+        )
+        enrollment = progress.enrollment
+        if not _is_open_at(status=enrollment.status, deadline=enrollment.deadline, now=now):
             raise ProgressRefused
-    state = ProgressState(
+        duration = progress.lesson.duration_seconds
+        merged = intervals_merge(existing=progress.watched, new=intervals, limit=duration)
+        total = intervals_total(merged)
+        elapsed = max(0.0, (now - progress.updated_at).total_seconds())
+        allowance = elapsed * settings.COURSES_MAX_PLAYBACK_RATE + settings.COURSES_REPORT_SLACK
+        if total - progress.watched_seconds <= allowance:
+            progress.watched, progress.watched_seconds = merged, total
+        progress.position_seconds = min(max(0.0, position), float(duration))
+        progress.updated_at = max(progress.updated_at, now)
+        completes = (
+            progress.completed_at is None
+            and progress.watched_seconds >= settings.COURSES_COMPLETION_THRESHOLD * duration
+        )
+        if completes:
+            progress.completed_at = now
+        elif connection.vendor == "postgresql":
+            # A database crash may lose the last seconds of watch time, which the
+            # partner can watch again, so this commit need not wait for the disk; a
+            # report that completes a lesson waits, as every ledger write does.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
+        progress.save(
+            update_fields=[
+                "watched",
+                "watched_seconds",
+                "position_seconds",
+                "updated_at",
+                "completed_at",
+            ]
+        )
+        course_completed = completes and _lessons_recount(enrollment_id=enrollment_id, now=now)
+    return ProgressState(
         watched_seconds=progress.watched_seconds,
         duration_seconds=duration,
-        position_seconds=position,
-        lesson_completed=completes or progress.completed_at is not None,
-        course_completed=False,
+        position_seconds=progress.position_seconds,
+        lesson_completed=progress.completed_at is not None,
+        course_completed=course_completed,
     )
-    return state, completes
 
 
 def text_lesson_confirm(*, enrollment: Enrollment, lesson: Lesson) -> bool:

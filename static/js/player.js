@@ -11,6 +11,7 @@
   var url = video.getAttribute("data-progress-url");
   var every = Math.max(2, parseFloat(video.getAttribute("data-report-every")) || 5) * 1000;
   var resume = parseFloat(video.getAttribute("data-resume")) || 0;
+  var threshold = video.getAttribute("data-completion-percent");
   // A step between two timeupdate events counts as playing on when it is no larger
   // than the wall time since the previous event at the current speed (plus a margin):
   // a slow device firing few events loses nothing, a jump without a seek event gains
@@ -69,7 +70,7 @@
     } else if (state.completed) {
       status.textContent = "이 강의를 마쳤습니다. 다음 강의로 넘어가세요.";
     } else {
-      status.textContent = "지금까지 " + state.percent + "% 보셨어요. 영상의 90% 이상을 실제로 보면 강의가 끝납니다.";
+      status.textContent = "지금까지 " + state.percent + "% 보셨어요. 영상의 " + threshold + "% 이상을 실제로 보면 강의가 끝납니다.";
     }
     if (state.completed && !completed) {
       completed = true;

@@ -132,23 +132,3 @@ def staff() -> User:
     return User.objects.create_user(
         username=f"staff{n}", password="Staff1234!x", is_staff=True, is_superuser=True
     )
-
-
-def report_by(way: str, user, enrollment, lesson, intervals, position, at):
-    """A video report made ``"python"`` way (the read and conditional update, without a
-    session check). Answers the progress state and whether it completed the lesson."""
-    from courses.services import progress
-
-    assert way == "python", way
-    arguments = dict(
-        user_id=user.pk,
-        enrollment_id=enrollment.pk,
-        lesson_id=lesson.pk,
-        intervals=intervals,
-        position=position,
-        session_key=None,
-        accept_user=None,
-        now=at,
-    )
-    with clock.travel(at):
-        return progress._report_in_python(**arguments)

@@ -1,8 +1,10 @@
 """Watched-seconds video progress, text confirmation and completion (courses.md)."""
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection, transaction
 
 from courses.models import EnrollmentStatus, LessonProgress
 from courses.services.progress import (
@@ -152,69 +154,105 @@ def test_another_partner_cannot_report_on_this_attempt(setup):
     assert LessonProgress.objects.get(lesson=video).watched_seconds == 0
 
 
-def python_report(user, enrollment, lesson, intervals, position, at):
-    """The read-and-update report (databases other than PostgreSQL), on any database."""
-    state, _ = factories.report_by("python", user, enrollment, lesson, intervals, position, at)
-    return state
-
-
-def test_a_report_racing_another_write_is_merged_not_lost(setup, monkeypatch):
-    """A concurrent write between read and update makes the report read again."""
-    from courses.services import progress as service
-
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_report_waiting_for_another_write_merges_into_it(setup):
+    """The report locks the progress row: it applies itself to the row as another tab's
+    report left it, not to the row as it was before it waited."""
     user, enrollment, video, _ = setup
-    real_write = service._progress_write
-    calls = {"n": 0}
+    locked, release = threading.Event(), threading.Event()
 
-    def racing_write(query, progress, **values):
-        if calls["n"] == 0:
-            calls["n"] += 1
-            # Another tab's report lands first.
-            LessonProgress.objects.filter(pk=progress.pk).update(
-                watched=[[50, 55]],
-                watched_seconds=5,
-                updated_at=START + dt.timedelta(seconds=6),
+    def other_tab():
+        with transaction.atomic():
+            LessonProgress.objects.filter(enrollment=enrollment, lesson=video).update(
+                watched=[[50, 55]], watched_seconds=5, updated_at=START + dt.timedelta(seconds=6)
             )
-        return real_write(query, progress, **values)
+            locked.set()
+            release.wait(10)
+        connection.close()
 
-    monkeypatch.setattr(service, "_progress_write", racing_write)
-    state = python_report(user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=10))
-    assert calls["n"] == 1
-    assert state.watched_seconds == 10
-    assert LessonProgress.objects.get(lesson=video).watched == [[0, 5], [50, 55]]
+    tab = threading.Thread(target=other_tab)
+    tab.start()
+    result = {}
+    try:
+        assert locked.wait(10)
+
+        def this_tab():
+            try:
+                result["state"] = report(
+                    user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=10)
+                )
+            finally:
+                connection.close()
+
+        reporter = threading.Thread(target=this_tab)
+        reporter.start()
+        reporter.join(0.5)
+        assert reporter.is_alive()  # waiting for the other tab's lock
+    finally:
+        release.set()
+        tab.join()
+    reporter.join(10)
+    assert result["state"].watched_seconds == 10
+    row = LessonProgress.objects.get(lesson=video)
+    assert row.watched == [[0, 5], [50, 55]] and row.watched_seconds == 10
 
 
-def test_a_report_racing_a_repeat_is_written_without_reading_again(setup, monkeypatch):
-    """Another tab's report that credited nothing (it repeated what was watched) only
-    moved the position and time: this report's merge still holds and is written."""
-    from courses.services import progress as service
+def _statements(run) -> list[str]:
+    seen = []
 
+    def record(execute, sql, params, many, context):
+        seen.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        run()
+    return seen
+
+
+@pytest.mark.postgres
+def test_only_a_report_that_completes_nothing_commits_without_waiting_for_the_disk(setup):
     user, enrollment, video, _ = setup
-    report(user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=5))
-    real_read, real_write = service._progress_read, service._progress_write
-    reads = {"n": 0}
+    ordinary = _statements(
+        lambda: report(user, enrollment, video, [(0, 10)], 10, START + dt.timedelta(seconds=10))
+    )
+    assert "SET LOCAL synchronous_commit TO OFF" in ordinary
+    at = START + dt.timedelta(seconds=10)
+    for start in range(10, 80, 10):
+        at += dt.timedelta(seconds=10)
+        report(user, enrollment, video, [(start, start + 10)], start + 10, at)
+    completing = _statements(
+        lambda: report(user, enrollment, video, [(80, 90)], 90, at + dt.timedelta(seconds=10))
+    )
+    assert LessonProgress.objects.get(lesson=video).completed_at is not None
+    assert "SET LOCAL synchronous_commit TO OFF" not in completing
 
-    def counting_read(*args, **kwargs):
-        reads["n"] += 1
-        return real_read(*args, **kwargs)
 
-    def racing_write(query, progress, **values):
-        if reads["n"] == 1:
-            # The other tab's repeat lands first, a little later than this report began.
-            LessonProgress.objects.filter(pk=progress.pk).update(
-                position_seconds=3, updated_at=START + dt.timedelta(seconds=12)
-            )
-        return real_write(query, progress, **values)
-
-    monkeypatch.setattr(service, "_progress_read", counting_read)
-    monkeypatch.setattr(service, "_progress_write", racing_write)
-    state = python_report(user, enrollment, video, [(5, 10)], 10, START + dt.timedelta(seconds=10))
-    assert reads["n"] == 1
+def test_a_report_keeps_the_time_of_a_later_one(setup):
+    """The time of the last report only moves forward (a late request, a clock skew):
+    the next report's allowance never counts the same wall time twice."""
+    user, enrollment, video, _ = setup
+    report(user, enrollment, video, [(0, 5)], 5, START + dt.timedelta(seconds=12))
+    state = report(user, enrollment, video, [(5, 10)], 10, START + dt.timedelta(seconds=10))
     assert state.watched_seconds == 10
     row = LessonProgress.objects.get(lesson=video)
-    assert row.watched == [[0, 10]] and row.watched_seconds == 10
-    # The time only moves forward: the next report's allowance counts from 12 s.
     assert row.updated_at == START + dt.timedelta(seconds=12)
+
+
+def test_the_position_is_clamped_to_the_lesson(setup):
+    user, enrollment, video, _ = setup
+    state = report(user, enrollment, video, [(0, 5)], 250, START + dt.timedelta(seconds=5))
+    assert state.position_seconds == 100
+    state = report(user, enrollment, video, [(0, 5)], -3, START + dt.timedelta(seconds=6))
+    assert state.position_seconds == 0
+
+
+def test_a_text_lesson_takes_no_video_report(setup):
+    user, enrollment, _, text = setup
+    with clock.travel(START):
+        lesson_open(enrollment=enrollment, lesson=text)
+    with pytest.raises(LessonProgress.DoesNotExist):
+        report(user, enrollment, text, [(0, 5)], 5, START + dt.timedelta(seconds=5))
 
 
 def test_watched_intervals_are_stored_as_read(setup):

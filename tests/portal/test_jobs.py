@@ -82,3 +82,15 @@ def test_a_warmed_up_worker_has_compiled_the_url_patterns_of_its_links():
     # Left on a warm worker: about one full-path check per new link. A cold one compiles
     # the URLconf's patterns (about a hundred) on its first link.
     assert compiled("warm") <= 4 < compiled("cold") // 10
+
+
+def test_the_membership_jobs_run_at_the_times_the_replay_uses():
+    """One source for the jobs' times: the beat entries and membership.jobs.DAILY_JOBS."""
+    from membership.jobs import DAILY_JOBS
+
+    entries = {"membership_daily": "membership-daily", "membership_dormancy": "membership-dormancy"}
+    assert [name for name, _, _ in DAILY_JOBS] == list(entries)
+    for name, at, _ in DAILY_JOBS:
+        schedule = BEAT_SCHEDULE[entries[name]]["schedule"]
+        assert (schedule.hour, schedule.minute) == ({at.hour}, {at.minute})
+    assert dict((name, at) for name, at, _ in DAILY_JOBS)["membership_daily"].hour == 4

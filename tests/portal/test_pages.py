@@ -100,13 +100,9 @@ def test_logout_needs_post_and_csrf(partner):
     assert response.status_code == 403
 
 
-def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
-    client, monkeypatch
-):
-    """A progress report's answer (also an error) closes everything; the middleware
-    does not build the page policy for it, and still does for pages."""
-    import csp.middleware
-
+def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(client):
+    """A progress report's answer (also an error) closes everything; pages keep the
+    configured policy."""
     from courses.models import Enrollment
     from portal.csp import DATA_POLICY
     from tests.courses import factories
@@ -117,11 +113,6 @@ def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
     client.force_login(partner)
     assert client.get(reverse("courses:lesson", args=[enrollment.pk, 1])).status_code == 200
     url = reverse("courses_api:progress", args=[enrollment.pk, course.lessons.get().pk])
-    builds = []
-    real_build = csp.middleware.build_policy
-    monkeypatch.setattr(
-        csp.middleware, "build_policy", lambda **kw: builds.append(kw) or real_build(**kw)
-    )
     answers = [client.post(url, {"s": "0-1", "pos": "1"}), client.post(url, {"s": "9-3"})]
     assert [answer.status_code for answer in answers] == [200, 400]
     for answer in answers:
@@ -129,7 +120,5 @@ def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
         assert answer["Content-Security-Policy"] == DATA_POLICY
         assert answer["X-Content-Type-Options"] == "nosniff"
         assert answer["X-Frame-Options"] == "DENY"
-    assert builds == []
     page = client.get(reverse("courses:dashboard"))
     assert "script-src 'self'" in page["Content-Security-Policy"]
-    assert builds  # the configured policy, built for the page
