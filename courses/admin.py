@@ -17,8 +17,6 @@ from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
 from courses import selectors
-from courses.admin_uploads import upload_template_response
-from portal.progress import progress_refresh, upload_progress_context
 from courses.models import Course, DeadlineChange, Enrollment, ImportBatch, Lesson
 from courses.services import imports
 from courses.services.enrollments import (
@@ -27,7 +25,9 @@ from courses.services.enrollments import (
     enrollments_reenroll,
     enrollments_resend_sms,
 )
+from courses.upload_templates import enrollment_template_response
 from portal import clock
+from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
 
 
@@ -344,7 +344,7 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         return TemplateResponse(request, "courses/admin/upload.html", context)
 
     def template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
-        return upload_template_response(kind)
+        return enrollment_template_response(kind=kind)
 
     def preview_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
         imports.imports_stale_fail()

@@ -78,9 +78,7 @@ def _csv_text(value: object) -> str:
     return str(value)
 
 
-def template_xlsx(
-    *, header: Sequence[str], example: Sequence[object], sheet_title: str
-) -> bytes:
+def template_xlsx(*, header: Sequence[str], example: Sequence[object], sheet_title: str) -> bytes:
     """An XLSX template: header in bold, one example row; text cells are stored as text
     (number format ``@``, so a phone typed below keeps its 0) and dates as date cells."""
     from openpyxl import Workbook
@@ -105,3 +103,31 @@ def template_xlsx(
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def template_response(
+    *, kind: str, name: str, header: Sequence[str], example: Sequence[object], sheet_title: str
+):
+    """The download of a template as ``kind`` (``csv`` or ``xlsx``, else 404), named
+    ``name.kind`` (a Korean name as RFC 6266 gives it, an ASCII one for old clients)."""
+    from urllib.parse import quote
+
+    from django.http import Http404, HttpResponse
+
+    if kind == "csv":
+        data = template_csv(header=header, example=example)
+    elif kind == "xlsx":
+        data = template_xlsx(header=header, example=example, sheet_title=sheet_title)
+    else:
+        raise Http404("양식은 CSV 또는 XLSX입니다.")
+    response = HttpResponse(data, content_type=CONTENT_TYPES[kind])
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"template.{kind}\"; filename*=UTF-8''{quote(name)}.{kind}"
+    )
+    return response

@@ -13,9 +13,9 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import operator
 import re
-import logging
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
@@ -157,6 +157,8 @@ def table_read(*, file_name: str, data: bytes) -> tuple[dict[str, int], Iterator
 
 
 _CANONICAL_PHONE = re.compile(r"^010[0-9]{8}$")
+
+
 def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
@@ -574,7 +576,8 @@ def import_confirm_request(*, batch: ImportBatch, confirmed_by: User) -> bool:
 CONFLICT_REASON = "그사이 다른 등록과 겹쳐 아무것도 등록하지 않았습니다. 다시 눌러 주세요."
 ERROR_REASON = "등록 중 오류가 나서 아무것도 등록하지 않았습니다({}). 다시 눌러 주세요."
 STALE_REASON = (
-    "등록 작업이 끝나지 않았습니다(작업 서버가 멈춤). 아무것도 등록하지 않았습니다. 다시 눌러 주세요."
+    "등록 작업이 끝나지 않았습니다(작업 서버가 멈춤). "
+    "아무것도 등록하지 않았습니다. 다시 눌러 주세요."
 )
 
 
@@ -597,9 +600,13 @@ def import_confirm_run(*, batch_id: int, user_id: int, background: bool = True) 
     batch is returned for its page to show.
     """
     batch = ImportBatch.objects.defer("packed_rows", "errors").get(pk=batch_id)
-    only_if = (ImportBatch.Status.CONFIRMING,) if background else (
-        ImportBatch.Status.PREVIEW,
-        ImportBatch.Status.FAILED,
+    only_if = (
+        (ImportBatch.Status.CONFIRMING,)
+        if background
+        else (
+            ImportBatch.Status.PREVIEW,
+            ImportBatch.Status.FAILED,
+        )
     )
     try:
         return import_confirm(
