@@ -79,8 +79,8 @@ def _csv_text(value: object) -> str:
 
 
 def template_xlsx(*, header: Sequence[str], example: Sequence[object], sheet_title: str) -> bytes:
-    """An XLSX template: header in bold, one example row; text cells are stored as text
-    (number format ``@``, so a phone typed below keeps its 0) and dates as date cells."""
+    """An XLSX template: header in bold, one example row; text columns are formatted as
+    text (``@``, so a phone typed below keeps its 0), date columns as dates."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -92,14 +92,12 @@ def template_xlsx(*, header: Sequence[str], example: Sequence[object], sheet_tit
         cell.font = Font(bold=True)
     sheet.append([None if v == "" else v for v in example])
     for index, value in enumerate(example, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = max(12, len(str(header[index - 1])) * 2 + 4)
-        if isinstance(value, dt.date):
-            for row in range(2, 1002):
-                sheet.cell(row=row, column=index).number_format = "yyyy-mm-dd"
-        else:
-            for row in range(2, 1002):
-                sheet.cell(row=row, column=index).number_format = "@"
+        column = sheet.column_dimensions[sheet.cell(row=1, column=index).column_letter]
+        column.width = max(12, len(str(header[index - 1])) * 2 + 4)
+        # The column's format applies to what staff type below the example.
+        number_format = "yyyy-mm-dd" if isinstance(value, dt.date) else "@"
+        column.number_format = number_format
+        sheet.cell(row=2, column=index).number_format = number_format
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

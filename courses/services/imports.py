@@ -221,7 +221,7 @@ def import_preview_rows(
     pick = _cells_picker(columns)
     try:
         for line, raw in enumerate(table, start=2):
-            if not any(cell.strip() if type(cell) is str else _text(cell) for cell in raw):
+            if not any(cell.strip() if type(cell) is str else _cell_text(cell) for cell in raw):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ImportFileError(
