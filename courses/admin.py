@@ -565,6 +565,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "confirmed_at",
         "confirmed_by",
         "failure",
+        "confirm_started_at",
     ]
     list_select_related = ["uploaded_by"]
 
