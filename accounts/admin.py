@@ -4,9 +4,6 @@ requests and sign-up inquiries. Staff edits are recorded with django-simple-hist
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.conf import settings
@@ -27,6 +24,7 @@ from accounts.models import (
     FranchiseOffice,
     RegionalHQ,
     RosterEntry,
+    RosterImport,
     Service,
     SignupInquiry,
     TransportCompany,
@@ -35,13 +33,29 @@ from accounts.models import (
 from accounts.services.access import AccessRequestRefused, access_request_decide
 from accounts.services.inquiries import inquiry_answer
 from accounts.services.provisioning import account_force_register
-from accounts.services.roster import roster_import_commit, roster_import_preview, roster_upsert
+from accounts.services.roster import roster_upsert
+from accounts.services.roster_import import (
+    PROGRESS_KIND as ROSTER_PROGRESS_KIND,
+)
+from accounts.services.roster_import import (
+    roster_import_confirm_request,
+    roster_import_create,
+    roster_import_preview,
+    roster_imports_sweep,
+)
+from accounts.upload_templates import roster_template_response
+from portal.progress import progress_refresh, upload_progress_context
+from portal.spreadsheets import DATE_FORMATS
 
 # The admin login goes through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
 
-IMPORT_DIR_NAME = "roster_imports"
-IMPORT_SESSION_KEY = "accounts_roster_import"
+
+def _saved_message(upload: RosterImport) -> str:
+    return (
+        f"명단 {upload.created_count + upload.updated_count:,}줄을 저장했습니다"
+        f"(새 명단 {upload.created_count:,}줄, 고친 명단 {upload.updated_count:,}줄)."
+    )
 
 
 @admin.register(RegionalHQ)
@@ -73,7 +87,8 @@ class ServiceAdmin(admin.ModelAdmin):
 class RosterImportForm(forms.Form):
     file = forms.FileField(
         label="명단 파일 (CSV 또는 XLSX)",
-        help_text="첫 줄 제목: 휴대폰 번호, 이름, 생년월일, 운수사, 자격번호, 기사 유형, 서비스",
+        help_text="첫 줄 제목: 휴대폰 번호, 이름, 생년월일, 운수사, 자격번호, 기사 유형, 서비스. "
+        "날짜: " + DATE_FORMATS,
     )
 
     def clean_file(self):
@@ -153,6 +168,16 @@ class RosterEntryAdmin(SimpleHistoryAdmin):
                 name="accounts_rosterentry_import",
             ),
             path(
+                "import/template.<str:kind>",
+                self.admin_site.admin_view(self.import_template_view),
+                name="accounts_rosterentry_import_template",
+            ),
+            path(
+                "import/<int:upload_id>/",
+                self.admin_site.admin_view(self.import_detail_view),
+                name="accounts_rosterentry_import_detail",
+            ),
+            path(
                 "force-register/",
                 self.admin_site.admin_view(self.force_register_view),
                 name="accounts_rosterentry_force_register",
@@ -160,45 +185,73 @@ class RosterEntryAdmin(SimpleHistoryAdmin):
         ]
         return extra + super().get_urls()
 
-    def _import_dir(self) -> Path:
-        directory = Path(settings.VAR_DIR) / IMPORT_DIR_NAME
-        directory.mkdir(parents=True, exist_ok=True)
-        return directory
-
     def import_view(self, request):
-        """Upload → preview every row (bad rows with number and reason) → confirm."""
+        """Upload → preview every row (bad rows with number and reason) → its page."""
         if not self.has_add_permission(request):
             return redirect("admin:index")
+        roster_imports_sweep()
         context = {**self.admin_site.each_context(request), "opts": self.model._meta}
-        pending = request.session.get(IMPORT_SESSION_KEY)
-        if request.method == "POST" and request.POST.get("confirm") and pending:
-            stored = self._import_dir() / pending["token"]
-            if not stored.exists():
-                messages.error(request, "올린 파일을 찾을 수 없습니다. 다시 올려 주세요.")
-                return redirect("admin:accounts_rosterentry_import")
-            preview = roster_import_preview(filename=pending["name"], content=stored.read_bytes())
-            if not preview.ok:
-                messages.error(request, "고칠 줄이 있어 저장하지 않았습니다.")
-            else:
-                count = roster_import_commit(preview=preview)
-                messages.success(request, f"명단 {count}줄을 저장했습니다.")
-            stored.unlink(missing_ok=True)
-            request.session.pop(IMPORT_SESSION_KEY, None)
-            return redirect("admin:accounts_rosterentry_changelist")
         form = RosterImportForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
-            content = upload.read()
-            preview = roster_import_preview(filename=upload.name, content=content)
+            preview = roster_import_preview(filename=upload.name, content=upload.read())
             if preview.ok:
-                token = uuid.uuid4().hex + (
-                    ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+                kept = roster_import_create(
+                    preview=preview, file_name=upload.name, uploaded_by=request.user
                 )
-                (self._import_dir() / token).write_bytes(content)
-                request.session[IMPORT_SESSION_KEY] = {"token": token, "name": upload.name}
+                return redirect("admin:accounts_rosterentry_import_detail", kept.pk)
             context.update(preview=preview)
-        context.update(form=form, title="명단 올리기")
+        context.update(
+            form=form,
+            title="명단 올리기",
+            date_formats=DATE_FORMATS,
+            services=Service.objects.order_by("position", "name"),
+            keep_hours=settings.ROSTER_IMPORT_KEEP_HOURS,
+            recent=RosterImport.objects.defer("packed_rows", "sample")[:10],
+        )
         return TemplateResponse(request, "admin/accounts/rosterentry/import.html", context)
+
+    def import_template_view(self, request, kind: str):
+        return roster_template_response(kind=kind)
+
+    def import_detail_view(self, request, upload_id: int):
+        """One kept upload: its preview and `N줄 저장`, its progress, or how it ended."""
+        if not self.has_add_permission(request):
+            return redirect("admin:index")
+        roster_imports_sweep()
+        upload = RosterImport.objects.defer("packed_rows").filter(pk=upload_id).first()
+        if upload is None:
+            messages.error(
+                request, "이 파일은 저장하지 않은 채 기한이 지나 지웠습니다. 다시 올려 주세요."
+            )
+            return redirect("admin:accounts_rosterentry_import")
+        if request.method == "POST":
+            roster_import_confirm_request(upload=upload, confirmed_by=request.user)
+            upload.refresh_from_db()
+            if upload.status == RosterImport.Status.CONFIRMED:
+                messages.success(request, _saved_message(upload))
+            elif upload.status == RosterImport.Status.FAILED:
+                messages.error(request, upload.failure)
+            return redirect("admin:accounts_rosterentry_import_detail", upload.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": f"명단 올리기: {upload.file_name}",
+            "upload": upload,
+            "known_count": upload.row_count - upload.new_count,
+            "saved_message": _saved_message(upload),
+            **upload_progress_context(
+                kind=ROSTER_PROGRESS_KIND,
+                pk=upload.pk,
+                running=upload.status == RosterImport.Status.CONFIRMING,
+                started_at=upload.confirm_started_at,
+                request=request,
+            ),
+        }
+        return progress_refresh(
+            TemplateResponse(request, "admin/accounts/rosterentry/import_detail.html", context),
+            context,
+        )
 
     def force_register_view(self, request):
         """강제 가입: staff create the account and hand over the ID."""
@@ -361,3 +414,27 @@ class SignupInquiryAdmin(SimpleHistoryAdmin):
             inquiry_answer(inquiry=obj, answer=obj.answer, staff=request.user)
         else:
             super().save_model(request, obj, form, change)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    """Roster uploads: each opens its own page (preview, progress or result)."""
+
+    list_display = ["file_name", "status", "row_count", "uploaded_by", "uploaded_at", "expires_at"]
+    list_filter = ["status"]
+    list_select_related = ["uploaded_by"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("packed_rows", "sample")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return redirect("admin:accounts_rosterentry_import_detail", int(object_id))

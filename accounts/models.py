@@ -241,6 +241,57 @@ class RosterEntry(models.Model):
         return f"{self.name} ({self.phone})"
 
 
+class RosterImport(models.Model):
+    """One uploaded roster file from its preview to its confirmation (accounts.md,
+    "Admin import").
+
+    Only a file without a bad row is kept, as its checked rows (``packed_rows``) and the
+    first rows for the preview page (``sample``): personal data, emptied once confirmed.
+    An upload not confirmed within ``ROSTER_IMPORT_KEEP_HOURS`` is deleted.
+    """
+
+    class Status(models.TextChoices):
+        PREVIEW = "preview", "미리보기"
+        CONFIRMING = "confirming", "저장 중"
+        CONFIRMED = "confirmed", "저장 완료"
+        FAILED = "failed", "저장 실패"
+
+    file_name = models.CharField("파일 이름", max_length=255)
+    status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PREVIEW)
+    # accounts.services.roster_import.rows_pack: compact JSON, zlib.
+    packed_rows = models.BinaryField("저장할 줄", default=bytes)
+    sample = models.JSONField("미리보기 줄", default=list)
+    row_count = models.PositiveIntegerField("줄 수", default=0)
+    new_count = models.PositiveIntegerField("새 명단", default=0)
+    created_count = models.PositiveIntegerField("새로 넣은 명단", default=0)
+    updated_count = models.PositiveIntegerField("고친 명단", default=0)
+    uploaded_by = models.ForeignKey(
+        User, verbose_name="올린 사람", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField("올린 때")
+    expires_at = models.DateTimeField("지울 때")
+    confirm_started_at = models.DateTimeField("저장 시작", null=True, blank=True)
+    confirmed_at = models.DateTimeField("저장한 때", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        User,
+        verbose_name="저장한 사람",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    failure = models.CharField("저장하지 못한 이유", max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = "명단 올리기"
+        verbose_name_plural = "명단 올리기"
+        ordering = ["-uploaded_at"]
+        indexes = [models.Index(fields=["status", "expires_at"], name="roster_import_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+
 class CodePurpose(models.TextChoices):
     SIGNUP = "signup", "회원가입"
     FIRST_LOGIN = "first_login", "처음 로그인"

@@ -17,3 +17,22 @@ def purge_codes() -> int:
     from accounts.services.codes import codes_purge
 
     return codes_purge()
+
+
+@shared_task(name="accounts.tasks.confirm_roster_import")
+def confirm_roster_import(*, upload_id: int, user_id: int) -> int:
+    """Write a large previewed roster upload (see ``roster_import_confirm_request``); a
+    failure marks the upload failed with its reason."""
+    from accounts.services.roster_import import roster_import_run
+
+    upload = roster_import_run(upload_id=upload_id, user_id=user_id)
+    return upload.created_count + upload.updated_count
+
+
+@shared_task(name="accounts.tasks.sweep_roster_imports", ignore_result=True)
+def sweep_roster_imports() -> int:
+    """Every 10 minutes (portal/schedule.py): stalled confirmations are failed, roster
+    uploads not confirmed in time are deleted with their rows."""
+    from accounts.services.roster_import import roster_imports_sweep
+
+    return sum(roster_imports_sweep())

@@ -10,7 +10,6 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -26,7 +25,10 @@ from courses.services.enrollments import (
     enrollments_reenroll,
     enrollments_resend_sms,
 )
+from courses.upload_templates import enrollment_template_response
 from portal import clock
+from portal.progress import progress_refresh, upload_progress_context
+from portal.spreadsheets import DATE_FORMATS
 
 
 class LessonInline(admin.StackedInline):
@@ -153,7 +155,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label="수강자 파일 (CSV 또는 XLSX)",
         help_text="제목 줄: 휴대폰, 이름, 생년월일, 과정코드, 수강기한, "
-        "(선택) 수강시작일, 운수사, 자격번호",
+        "(선택) 수강시작일, 운수사, 자격번호. 날짜: " + DATE_FORMATS,
     )
 
 
@@ -238,6 +240,11 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
                 "upload/<int:batch_id>/",
                 self.admin_site.admin_view(self.preview_view),
                 name="courses_upload_preview",
+            ),
+            path(
+                "upload/template.<str:kind>",
+                self.admin_site.admin_view(self.template_view),
+                name="courses_upload_template",
             ),
             path("reports/", self.admin_site.admin_view(self.reports_view), name="courses_reports"),
             path("penalty/", self.admin_site.admin_view(self.penalty_view), name="courses_penalty"),
@@ -328,38 +335,33 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             "title": "수강 일괄 등록",
             "form": form,
             "opts": self.model._meta,
+            "date_formats": DATE_FORMATS,
+            "courses": Course.objects.filter(is_active=True).order_by("code"),
             "recent": ImportBatch.objects.defer("packed_rows", "errors").order_by("-uploaded_at")[
                 :10
             ],
         }
         return TemplateResponse(request, "courses/admin/upload.html", context)
 
+    def template_view(self, request: HttpRequest, kind: str) -> HttpResponse:
+        return enrollment_template_response(kind=kind)
+
     def preview_view(self, request: HttpRequest, batch_id: int) -> HttpResponse:
+        imports.imports_stale_fail()
         batch = get_object_or_404(ImportBatch.objects.defer("packed_rows"), pk=batch_id)
         if request.method == "POST":
             if not self.has_add_permission(request):
                 raise PermissionDenied
-            try:
-                done = imports.import_confirm_request(batch=batch, confirmed_by=request.user)
-            except IntegrityError:
+            imports.import_confirm_request(batch=batch, confirmed_by=request.user)
+            batch.refresh_from_db()
+            if batch.status == ImportBatch.Status.CONFIRMED:
                 self.message_user(
                     request,
-                    "그사이 다른 등록과 겹쳐 아무것도 등록하지 않았습니다. "
-                    "파일을 다시 올려 주세요.",
-                    messages.ERROR,
+                    f"수강 {batch.created_count}건을 등록했습니다"
+                    f"(새 계정 {batch.accounts_created}개). 안내 문자를 보냅니다.",
                 )
-            else:
-                batch.refresh_from_db()
-                if done or batch.status == ImportBatch.Status.CONFIRMED:
-                    self.message_user(
-                        request,
-                        f"수강 {batch.created_count}건을 등록했습니다"
-                        f"(새 계정 {batch.accounts_created}개). 안내 문자를 보냅니다.",
-                    )
-                else:
-                    self.message_user(
-                        request, "등록을 시작했습니다. 끝나면 이 화면에 결과가 나옵니다."
-                    )
+            elif batch.status == ImportBatch.Status.FAILED:
+                self.message_user(request, batch.failure, messages.ERROR)
             return HttpResponseRedirect(reverse("admin:courses_upload_preview", args=[batch.pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -367,8 +369,17 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             "batch": batch,
             "valid_count": batch.valid_count,
             "opts": self.model._meta,
+            **upload_progress_context(
+                kind=imports.PROGRESS_KIND,
+                pk=batch.pk,
+                running=batch.status == ImportBatch.Status.CONFIRMING,
+                started_at=batch.confirm_started_at,
+                request=request,
+            ),
         }
-        return TemplateResponse(request, "courses/admin/preview.html", context)
+        return progress_refresh(
+            TemplateResponse(request, "courses/admin/preview.html", context), context
+        )
 
     # --- Reports ----------------------------------------------------------------------
 
@@ -554,6 +565,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "confirmed_at",
         "confirmed_by",
         "failure",
+        "confirm_started_at",
     ]
     list_select_related = ["uploaded_by"]
 

@@ -112,6 +112,7 @@ class ImportBatch(models.Model):
         PREVIEW = "preview", "미리보기"
         CONFIRMING = "confirming", "등록 중"
         CONFIRMED = "confirmed", "등록 완료"
+        FAILED = "failed", "등록 실패"
 
     file_name = models.CharField("파일 이름", max_length=255)
     file_sha256 = models.CharField("파일 지문", max_length=64, db_index=True)
@@ -141,6 +142,9 @@ class ImportBatch(models.Model):
         related_name="+",
     )
     failure = models.CharField("등록하지 못한 이유", max_length=300, blank=True)
+    # When a worker was asked to confirm: a confirmation still running long after this
+    # is one whose worker died, and is marked failed (its transaction never committed).
+    confirm_started_at = models.DateTimeField("등록 시작", null=True, blank=True)
 
     class Meta:
         verbose_name = "수강 일괄 등록"

@@ -17,20 +17,16 @@ def send_reminders() -> int:
 
 @shared_task(name="courses.tasks.confirm_import")
 def confirm_import(*, batch_id: int, user_id: int) -> int:
-    """Write a large previewed upload (see ``import_confirm_request``)."""
-    from django.db import IntegrityError
+    """Write a large previewed upload (see ``import_confirm_request``); a failure marks
+    the batch failed with its reason."""
+    from courses.services.imports import import_confirm_run
 
-    from accounts.models import User
-    from courses.models import ImportBatch
-    from courses.services.imports import import_confirm, import_confirm_failed
+    return import_confirm_run(batch_id=batch_id, user_id=user_id).created_count
 
-    batch = ImportBatch.objects.defer("packed_rows", "errors").get(pk=batch_id)
-    try:
-        batch = import_confirm(batch=batch, confirmed_by=User.objects.get(pk=user_id))
-    except IntegrityError:
-        import_confirm_failed(
-            batch_id=batch_id,
-            reason="그사이 다른 등록과 겹쳐 아무것도 등록하지 않았습니다. 다시 눌러 주세요.",
-        )
-        raise
-    return batch.created_count
+
+@shared_task(name="courses.tasks.sweep_imports", ignore_result=True)
+def sweep_imports() -> int:
+    """Every 10 minutes (portal/schedule.py): confirmations whose worker died are failed."""
+    from courses.services.imports import imports_stale_fail
+
+    return imports_stale_fail()

@@ -45,6 +45,16 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "courses.tasks.send_reminders",
         "schedule": crontab(minute=0, hour=9),
     },
+    # manage.py courses_imports_sweep [--date YYYY-MM-DD]: stalled upload confirmations
+    "courses-imports-sweep": {
+        "task": "courses.tasks.sweep_imports",
+        "schedule": crontab(minute="*/10"),
+    },
+    # manage.py accounts_roster_imports_sweep [--date YYYY-MM-DD]: expired roster uploads
+    "accounts-roster-imports-sweep": {
+        "task": "accounts.tasks.sweep_roster_imports",
+        "schedule": crontab(minute="*/10"),
+    },
     # manage.py membership_daily [--date YYYY-MM-DD]: 04:00 Korean time (membership.md)
     "membership-daily": {
         "task": "membership.tasks.daily_run",
@@ -64,6 +74,8 @@ JOB_COMMANDS: dict[str, str] = {
     "sms-sweep": "sms_sweep",
     "courses-expire": "courses_expire",
     "courses-remind": "courses_remind",
+    "courses-imports-sweep": "courses_imports_sweep",
+    "accounts-roster-imports-sweep": "accounts_roster_imports_sweep",
     "membership-daily": "membership_daily",
     "membership-dormancy": "membership_dormancy",
 }

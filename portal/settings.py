@@ -326,6 +326,13 @@ COURSES_REPORT_SLACK = env_float("COURSES_REPORT_SLACK", 10.0)
 COURSES_OPEN_COURSE_DAYS = env_int("COURSES_OPEN_COURSE_DAYS", 30)
 # Uploads with more valid rows are written by a worker, not within the web request.
 COURSES_IMPORT_INLINE_ROWS = env_int("COURSES_IMPORT_INLINE_ROWS", 5000)
+# Staff uploads (docs/admin.md, "Uploads and roster import"): a confirmation still
+# running this long after it was asked for is failed (its worker died); a roster upload
+# not confirmed within this many hours is deleted with its rows; roster files with more
+# rows than this are confirmed by a worker.
+UPLOADS_CONFIRM_TIMEOUT_MINUTES = env_int("UPLOADS_CONFIRM_TIMEOUT_MINUTES", 30)
+ROSTER_IMPORT_KEEP_HOURS = env_int("ROSTER_IMPORT_KEEP_HOURS", 24)
+ROSTER_IMPORT_INLINE_ROWS = env_int("ROSTER_IMPORT_INLINE_ROWS", 5000)
 
 LOGGING = {
     "version": 1,

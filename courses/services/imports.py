@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import json
+import logging
 import operator
 import re
 import zlib
@@ -32,6 +33,10 @@ from courses.services.enrollments import (
 from portal import clock
 from portal.bulk import collector_paused
 from portal.lookups import any_chunks
+from portal.progress import progress_note
+from portal.spreadsheets import EXAMPLE_PHONE, EXAMPLE_ROW_REASON, parse_date
+
+logger = logging.getLogger(__name__)
 
 MAX_ROWS = 200_000
 MAX_BYTES = 50 * 1024 * 1024
@@ -152,25 +157,6 @@ def table_read(*, file_name: str, data: bytes) -> tuple[dict[str, int], Iterator
 
 
 _CANONICAL_PHONE = re.compile(r"^010[0-9]{8}$")
-_DATE_RE = re.compile(r"^(\d{4})[-./년\s]*(\d{1,2})[-./월\s]*(\d{1,2})일?$")
-
-
-def parse_date(value: object) -> dt.date | None:
-    """A calendar date from a cell: a date, ``2026-03-01``, ``2026.3.1``, ``20260301``."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if re.fullmatch(r"\d{8}", text):
-        text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    match = _DATE_RE.match(text)
-    if not match:
-        return None
-    try:
-        return dt.date(int(match[1]), int(match[2]), int(match[3]))
-    except ValueError:
-        return None
 
 
 def _text(value: object) -> str:
@@ -235,7 +221,7 @@ def import_preview_rows(
     pick = _cells_picker(columns)
     try:
         for line, raw in enumerate(table, start=2):
-            if not any(cell.strip() if type(cell) is str else _text(cell) for cell in raw):
+            if not any(cell.strip() if type(cell) is str else _cell_text(cell) for cell in raw):
                 continue
             if len(rows) >= MAX_ROWS:
                 raise ImportFileError(
@@ -360,6 +346,8 @@ def _row_check(
         )
     except ValidationError:
         row.reasons.append("휴대폰 번호가 올바르지 않습니다(010으로 시작하는 11자리).")
+    if row.raw_phone == EXAMPLE_PHONE:
+        row.reasons.append(EXAMPLE_ROW_REASON)
     if not row.name:
         row.reasons.append("이름이 비어 있습니다.")
     row.birth = _date(birth, dates)
@@ -446,21 +434,41 @@ def _rows_check_against_database(rows: list[_Row]) -> None:
             keys[key].reasons.append("이미 등록된 행입니다(같은 내용을 전에 올렸습니다).")
 
 
-def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
+PROGRESS_KIND = "courses-import"
+PROGRESS_STEPS = 4
+
+
+def _progress(batch: ImportBatch, step: int, label: str) -> None:
+    progress_note(kind=PROGRESS_KIND, pk=batch.pk, step=step, steps=PROGRESS_STEPS, label=label)
+
+
+def import_confirm(
+    *,
+    batch: ImportBatch,
+    confirmed_by: User,
+    only_if: tuple[str, ...] = (
+        ImportBatch.Status.PREVIEW,
+        ImportBatch.Status.CONFIRMING,
+        ImportBatch.Status.FAILED,
+    ),
+) -> ImportBatch:
     """Write the valid rows of a previewed upload in one transaction.
 
     courses.md: "nothing is written until staff confirm, and then the valid set is
     written in one transaction"; drivers without an account get a roster entry (if
     needed) and a pre-provisioned account (accounts.md, "Pre-provisioned accounts").
     Confirming twice writes nothing the second time; rows that became invalid since
-    the preview (uploaded meanwhile, or an attempt opened meanwhile) are skipped.
+    the preview (uploaded meanwhile, or an attempt opened meanwhile) are skipped. A
+    batch whose status is not in ``only_if`` is left as it is (a worker's task that
+    arrives after its batch was marked failed writes nothing).
     """
     from accounts import services as accounts_services
 
     with collector_paused(), transaction.atomic():
         locked = ImportBatch.objects.select_for_update().defer("errors").get(pk=batch.pk)
-        if locked.status == ImportBatch.Status.CONFIRMED:
+        if locked.status == ImportBatch.Status.CONFIRMED or locked.status not in only_if:
             return locked
+        _progress(locked, 1, "이미 등록된 줄을 확인하고 있습니다")
         rows = rows_unpack(locked.packed_rows)
         taken: set[str] = set()
         for chunk in any_chunks([row[R_KEY] for row in rows]):
@@ -473,6 +481,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
 
         users = _users_by_phone(sorted({row[R_PHONE] for row in rows}))
         missing = [row for row in rows if row[R_PHONE] not in users]
+        _progress(locked, 2, f"새 기사님 계정을 만들고 있습니다({len(missing):,}줄)")
         new_user_ids = _accounts_provision(missing, users, by_id=confirmed_by.pk)
         # Accounts made here have no attempts yet: nothing to look up for them.
         open_pairs = open_attempt_pairs(
@@ -496,6 +505,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
                     import_key=row[R_KEY],
                 )
             )
+        _progress(locked, 3, f"수강을 등록하고 안내 문자를 준비하고 있습니다({len(specs):,}건)")
         created = enrollments_create(
             specs=specs,
             created_by_id=confirmed_by.pk,
@@ -519,6 +529,7 @@ def import_confirm(*, batch: ImportBatch, confirmed_by: User) -> ImportBatch:
                 "failure",
             ]
         )
+        _progress(locked, 4, "마무리하고 있습니다")
     return locked
 
 
@@ -535,17 +546,24 @@ def import_confirm_request(*, batch: ImportBatch, confirmed_by: User) -> bool:
 
     Files of up to ``COURSES_IMPORT_INLINE_ROWS`` rows are written within the request
     (returns True). Larger ones would outlast a web request: the batch turns
-    ``confirming`` and a Celery task runs ``import_confirm`` after commit (returns
+    ``confirming`` and a Celery task runs ``import_confirm_run`` after commit (returns
     False); the preview page shows the progress. Pressing twice queues nothing twice.
+    Either way a confirmation that fails marks its batch failed, with the reason, and
+    writes nothing (``import_confirm_run``); staff may press again.
     """
     from django.conf import settings
 
     if batch.valid_count <= settings.COURSES_IMPORT_INLINE_ROWS:
-        import_confirm(batch=batch, confirmed_by=confirmed_by)
+        import_confirm_run(batch_id=batch.pk, user_id=confirmed_by.pk, background=False)
         return True
     with transaction.atomic():
-        moved = ImportBatch.objects.filter(pk=batch.pk, status=ImportBatch.Status.PREVIEW).update(
-            status=ImportBatch.Status.CONFIRMING, confirmed_by=confirmed_by, failure=""
+        moved = ImportBatch.objects.filter(
+            pk=batch.pk, status__in=[ImportBatch.Status.PREVIEW, ImportBatch.Status.FAILED]
+        ).update(
+            status=ImportBatch.Status.CONFIRMING,
+            confirmed_by=confirmed_by,
+            failure="",
+            confirm_started_at=clock.now(),
         )
         if moved:
             from courses.tasks import confirm_import
@@ -555,11 +573,84 @@ def import_confirm_request(*, batch: ImportBatch, confirmed_by: User) -> bool:
     return False
 
 
-def import_confirm_failed(*, batch_id: int, reason: str) -> None:
-    """A queued confirmation could not be written: back to the preview, with the reason."""
-    ImportBatch.objects.filter(pk=batch_id, status=ImportBatch.Status.CONFIRMING).update(
-        status=ImportBatch.Status.PREVIEW, failure=reason[:300]
+CONFLICT_REASON = "그사이 다른 등록과 겹쳐 아무것도 등록하지 않았습니다. 다시 눌러 주세요."
+ERROR_REASON = "등록 중 오류가 나서 아무것도 등록하지 않았습니다({}). 다시 눌러 주세요."
+STALE_REASON = (
+    "등록 작업이 끝나지 않았습니다(작업 서버가 멈춤). "
+    "아무것도 등록하지 않았습니다. 다시 눌러 주세요."
+)
+
+
+def failure_reason(error: BaseException) -> str:
+    """The reason staff read for a confirmation that raised ``error``: a conflict with
+    another write, or the error's kind (its text may hold drivers' data)."""
+    from django.db import IntegrityError
+
+    if isinstance(error, IntegrityError):
+        return CONFLICT_REASON
+    return ERROR_REASON.format(type(error).__name__)
+
+
+def import_confirm_run(*, batch_id: int, user_id: int, background: bool = True) -> ImportBatch:
+    """Confirm a batch; any error marks it failed with its reason.
+
+    The confirmation is one transaction, so a failure has written nothing. In the
+    background only a batch still ``confirming`` is written (see ``import_confirm``),
+    and the error is raised again for the worker's log; within a request the failed
+    batch is returned for its page to show.
+    """
+    batch = ImportBatch.objects.defer("packed_rows", "errors").get(pk=batch_id)
+    only_if = (
+        (ImportBatch.Status.CONFIRMING,)
+        if background
+        else (
+            ImportBatch.Status.PREVIEW,
+            ImportBatch.Status.FAILED,
+        )
     )
+    try:
+        return import_confirm(
+            batch=batch, confirmed_by=User.objects.get(pk=user_id), only_if=only_if
+        )
+    except Exception as error:
+        logger.exception("confirmation of upload %s failed", batch_id)
+        import_confirm_failed(batch_id=batch_id, reason=failure_reason(error))
+        if background:
+            raise
+        batch.refresh_from_db()
+        return batch
+
+
+def import_confirm_failed(*, batch_id: int, reason: str) -> None:
+    """A confirmation could not be written: the batch is failed, with the reason."""
+    ImportBatch.objects.filter(pk=batch_id).exclude(status=ImportBatch.Status.CONFIRMED).update(
+        status=ImportBatch.Status.FAILED, failure=reason[:300]
+    )
+
+
+def imports_stale_fail(*, now: dt.datetime | None = None) -> int:
+    """Mark failed the batches still ``confirming`` long after their worker was asked.
+
+    ``UPLOADS_CONFIRM_TIMEOUT_MINUTES`` after the request: the worker died mid-way (its
+    transaction was rolled back, nothing is written). A confirmation that is still
+    writing holds its batch's row locked and is skipped (``SKIP LOCKED``). Run by the
+    job ``courses-imports-sweep`` and by the pages that show a batch.
+    """
+    from django.conf import settings
+
+    now = now or clock.now()
+    limit = now - dt.timedelta(minutes=settings.UPLOADS_CONFIRM_TIMEOUT_MINUTES)
+    with transaction.atomic():
+        stale = list(
+            ImportBatch.objects.select_for_update(skip_locked=True)
+            .filter(status=ImportBatch.Status.CONFIRMING, confirm_started_at__lt=limit)
+            .values_list("pk", flat=True)
+        )
+        if stale:
+            ImportBatch.objects.filter(pk__in=stale).update(
+                status=ImportBatch.Status.FAILED, failure=STALE_REASON
+            )
+    return len(stale)
 
 
 def _users_by_phone(phones: Sequence[str]) -> dict[str, tuple[int, bool]]:

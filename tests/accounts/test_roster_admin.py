@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import Workbook
 
-from accounts.models import AccessRequest, RosterEntry, SignupInquiry, User
+from accounts.models import AccessRequest, RosterEntry, RosterImport, SignupInquiry, User
 from accounts.services.access import access_request_create
 from accounts.services.inquiries import inquiry_create
 from portal.sms.models import OutboxMessage
@@ -66,15 +66,22 @@ def test_preview_lists_every_bad_row_and_writes_nothing(client, staff, services,
     ):
         assert reason in text
     assert not RosterEntry.objects.exists()
-    assert "accounts_roster_import" not in client.session
+    assert not RosterImport.objects.exists()  # a file with a bad row is not kept
+
+
+def _confirm(client, upload_page):
+    return client.post(upload_page["Location"], {"confirm": "1"})
 
 
 def test_clean_file_is_written_only_after_confirming(client, staff, services, company):
-    page = _upload(client, "roster.csv", (HEADER + GOOD).encode())
-    assert "2줄 모두 문제가 없습니다" in page.content.decode()
+    upload = _upload(client, "roster.csv", (HEADER + GOOD).encode())
+    page = client.get(upload["Location"]).content.decode()
+    assert "2줄 저장" in page and "010-0000-0000" not in page
+    assert "01011112222" in page and "이순신" in page  # the preview's rows
     assert not RosterEntry.objects.exists()
-    done = client.post(reverse("admin:accounts_rosterentry_import"), {"confirm": "1"})
+    done = _confirm(client, upload)
     assert done.status_code == 302
+    assert "저장을 마쳤습니다" in client.get(done["Location"]).content.decode()
     hong = RosterEntry.objects.get(phone="01011112222")
     assert hong.transport_company == company and hong.driver_type == "franchise"
     assert list(hong.services.values_list("code", flat=True)) == ["blue"]
@@ -93,9 +100,9 @@ def test_xlsx_import(client, staff, services, company):
     )
     buffer = io.BytesIO()
     book.save(buffer)
-    page = _upload(client, "roster.xlsx", buffer.getvalue())
-    assert "1줄 모두 문제가 없습니다" in page.content.decode()
-    client.post(reverse("admin:accounts_rosterentry_import"), {"confirm": "1"})
+    upload = _upload(client, "roster.xlsx", buffer.getvalue())
+    assert "1줄 저장" in client.get(upload["Location"]).content.decode()
+    _confirm(client, upload)
     entry = RosterEntry.objects.get(phone="01077778888")
     assert entry.qualification_no == "12345" and entry.birth_date == dt.date(1980, 2, 3)
 
