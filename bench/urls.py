@@ -4,7 +4,8 @@ with) in front."""
 from django.urls import path
 
 from bench.views import hello
-from portal.urls import handler404, handler500, urlpatterns as portal_urlpatterns
+from portal.urls import handler404, handler500
+from portal.urls import urlpatterns as portal_urlpatterns
 
 urlpatterns = [path("bench/hello", hello, name="bench_hello"), *portal_urlpatterns]
 
