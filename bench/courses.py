@@ -1,20 +1,28 @@
-"""Courses figures: the bulk enrollment upload against COPY, and two partner endpoints.
+"""Courses figures: the bulk enrollment upload against COPY, and the partner pages
+under real traffic.
 
 - ``enroll_import_100k_s``: a 100,000-row CSV upload of drivers without accounts,
   previewed and confirmed (roster entries, pre-provisioned accounts, attempts and SMS
-  outbox rows all written), on PostgreSQL. ``enroll_preview_100k_s`` and
-  ``enroll_confirm_100k_s`` split it. ``copy_100k_s`` is PostgreSQL ``COPY`` of the same
-  rows into plain tables shaped like the four written by the upload (roster, user,
-  enrollment, outbox), in the same run. Target: import ≤ 10 × copy. The upload runs
-  twice and the ``COPY`` three times, taking turns, and each figure is the best of its
-  runs: a slow moment of a shared machine then decides neither side of the ratio.
-- ``progress_report_rps`` (the player's report, POST) and ``dashboard_rps`` (GET
-  /courses/ with 5 attempts), under gunicorn, next to ``http_hello_rps`` measured the
-  same way in the same run, the three taking turns. Target: each ≥ 0.5 × hello.
+  outbox rows all written); ``enroll_preview_100k_s`` and ``enroll_confirm_100k_s``
+  split it. ``copy_100k_s`` is PostgreSQL ``COPY`` of the same rows into plain tables
+  shaped like the four the upload writes, in the same run. Target: import ≤ 10 × copy.
+  The upload runs twice and the ``COPY`` three times, taking turns, each after a
+  ``CHECKPOINT``; each figure is the best of its runs.
+- Partner pages: ``BENCH_PARTNERS`` (2,000) drivers of the upload, each logged in with a
+  session of their own (the configured session engine), each opening their video
+  lesson over HTTP as a browser does (the page sets the CSRF cookie and carries the
+  report URL and token). Then, under gunicorn, in turns (hello, progress, dashboard,
+  three rounds): ``progress_report_*``, the player's report, each carrying the next
+  5 s of that partner's video, so each one writes; ``dashboard_*``, the partners'
+  dashboards in turn; ``http_hello_*``, the bare view. Each has req/s and p99.
+  Targets: progress ≥ 0.5 × hello, dashboard ≥ 0.3 × hello, each p99 ≤ 5 × hello's.
+  Afterwards a sample of partners must have exactly the seconds their reports carried.
 
 Bench data uses phone numbers 0107xxxxxxx and course codes BENCH-*; each run removes
-the previous run's first. ``BENCH_COURSES_HTTP=0`` runs the upload and ``COPY`` figures
-only.
+the previous run's first. ``BENCH_COURSES_HTTP=0``: the upload figures only;
+``BENCH_COURSES_UPLOAD=0``: the partner pages only (the partners are uploaded without
+timing); ``BENCH_ONE_PARTNER=1`` adds one partner reporting the same seconds again and
+reloading one dashboard (``*_one_partner``), for comparison.
 """
 
 from __future__ import annotations
@@ -395,15 +403,19 @@ def _check_reports_written(base: str, progress: _http.Traffic, turns: int) -> No
 def _partner_figures():
     from django.db import connection
 
+    started = time.monotonic()
     partners = _partners_logged_in(PARTNERS)
+    print(f"# {len(partners)} sessions in {time.monotonic() - started:.1f} s", flush=True)
     # Statistics as on a live database (autovacuum would have analysed the upload's
     # rows by now).
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
     with _http.gunicorn() as base:
+        started = time.monotonic()
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(functools.partial(_open_lesson, base), partners))
+        print(f"# lessons opened in {time.monotonic() - started:.1f} s", flush=True)
         traffic = _partner_traffic(base, partners)
         if os.environ.get("BENCH_ONE_PARTNER") == "1":
             # For comparison only: one session reporting the same seconds again and
