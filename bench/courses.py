@@ -9,9 +9,9 @@ under real traffic.
   The upload runs twice and the ``COPY`` three times, taking turns, each after a
   ``CHECKPOINT``; each figure is the best of its runs.
 - Partner pages: ``BENCH_PARTNERS`` (2,000) drivers of the upload, each logged in with a
-  session of their own (the configured session engine), each opening their video
-  lesson over HTTP as a browser does (the page sets the CSRF cookie and carries the
-  report URL and token). Then, under gunicorn, in turns (hello, progress, dashboard,
+  session of their own (a store of the configured session engine, as Django's
+  ``login`` makes it), each opening their video lesson over HTTP as a browser does
+  (the page sets the CSRF cookie and carries the report URL and token). Then, under gunicorn, in turns (hello, progress, dashboard,
   three rounds): ``progress_report_*``, the player's report, each carrying the next
   5 s of that partner's video, so each one writes; ``dashboard_*``, the partners'
   dashboards in turn; ``http_hello_*``, the bare view. Each has req/s and p99.
@@ -31,6 +31,7 @@ import dataclasses
 import datetime as dt
 import functools
 import html
+import importlib
 import os
 import re
 import time
@@ -278,9 +279,10 @@ class _Partner:
 
 def _partners_logged_in(count: int) -> list[_Partner]:
     """``count`` partners of the upload (first attempt at BENCH-INTRO), each logged in
-    with a session of their own through the configured session engine."""
+    with a session of their own, made as Django's login makes one: a store of the
+    configured session engine holding the user's id, backend and session hash."""
     from django.conf import settings
-    from django.test import Client
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
     from accounts.models import User
     from courses.models import Enrollment
@@ -293,16 +295,16 @@ def _partners_logged_in(count: int) -> list[_Partner]:
     if len(rows) < count:
         raise RuntimeError(f"the upload left {len(rows)} partners, {count} wanted")
     users = User.objects.in_bulk([user_id for _, user_id in rows])
+    session_store = importlib.import_module(settings.SESSION_ENGINE).SessionStore
     partners = []
     for enrollment_id, user_id in rows:
-        client = Client()
-        client.force_login(users[user_id])
-        partners.append(
-            _Partner(
-                session_cookie=client.cookies[settings.SESSION_COOKIE_NAME].value,
-                enrollment_id=enrollment_id,
-            )
-        )
+        user = users[user_id]
+        session = session_store()
+        session[SESSION_KEY] = user._meta.pk.value_to_string(user)
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.save()
+        partners.append(_Partner(session_cookie=session.session_key, enrollment_id=enrollment_id))
     return partners
 
 
