@@ -354,18 +354,28 @@ def _lua(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def _python_worker(args) -> tuple[int, list[float]]:
-    """Connection ``index`` of ``connections`` sends requests index, index +
-    connections, … of the traffic, from ``start``; returns the last n and latencies."""
+_next_request = None  # in each worker process of python_load: the shared counter
+
+
+def _python_worker_init(counter) -> None:
+    global _next_request
+    _next_request = counter
+
+
+def _python_worker(args) -> list[float]:
+    """One connection: takes the traffic's next request from the shared counter, sends
+    it and waits for the answer, for ``seconds``; returns the latencies."""
     import http.client
 
-    base, traffic, seconds, index, connections = args
+    base, traffic, seconds = args
     host, port = base.removeprefix("http://").split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=10)
     latencies = []
-    n = traffic.sent + index
     stop = time.monotonic() + seconds
     while time.monotonic() < stop:
+        with _next_request.get_lock():
+            n = _next_request.value
+            _next_request.value += 1
         client = traffic.clients[n % len(traffic.clients)]
         body = traffic.body_for(n).encode() if traffic.method == "POST" else None
         started = time.perf_counter()
@@ -375,8 +385,7 @@ def _python_worker(args) -> tuple[int, list[float]]:
         latencies.append(time.perf_counter() - started)
         if response.status != traffic.expect_status:
             raise RuntimeError(f"{traffic.method} {client.path} answered {response.status}")
-        n += connections
-    return n, latencies
+    return latencies
 
 
 def python_load(
@@ -384,10 +393,11 @@ def python_load(
 ) -> Figure:
     """:func:`load` with the Python client (``BENCH_PYTHON_CLIENT=1``, or no ``wrk``):
     one process per connection, each sending for ``seconds`` with a 10 s timeout."""
-    args = [(base, traffic, seconds, index, connections) for index in range(connections)]
-    with multiprocessing.get_context("spawn").Pool(connections) as pool:
-        results = pool.map(_python_worker, args)
-    latencies = sorted(latency for _, worker in results for latency in worker)
-    traffic.sent = max(n for n, _ in results)
+    context = multiprocessing.get_context("spawn")
+    counter = context.Value("q", traffic.sent)
+    with context.Pool(connections, _python_worker_init, (counter,)) as pool:
+        results = pool.map(_python_worker, [(base, traffic, seconds)] * connections)
+    latencies = sorted(latency for worker in results for latency in worker)
+    traffic.sent = counter.value
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else 0.0
     return Figure(rps=len(latencies) / seconds, p99_ms=p99 * 1000)

@@ -11,10 +11,11 @@ under real traffic.
 - Partner pages: ``BENCH_PARTNERS`` (2,000) drivers of the upload, each logged in with a
   session of their own (a store of the configured session engine, as Django's
   ``login`` makes it), each opening their video lesson over HTTP as a browser does
-  (the page sets the CSRF cookie and carries the report URL and token). Then, under gunicorn, in turns (hello, progress, dashboard,
-  three rounds): ``progress_report_*``, the player's report, each carrying the next
-  5 s of that partner's video, so each one writes; ``dashboard_*``, the partners'
-  dashboards in turn; ``http_hello_*``, the bare view. Each has req/s and p99.
+  (the page sets the CSRF cookie and carries the report URL and token). Then, under
+  gunicorn, in turns (hello, progress, dashboard, three rounds): ``progress_report_*``,
+  the player's report, each carrying the next 5 s of that partner's video, so each one
+  writes; ``dashboard_*``, the partners' dashboards in turn; ``http_hello_*``, the bare
+  view. Each has req/s and p99.
   Targets: progress ≥ 0.5 × hello, dashboard ≥ 0.3 × hello, each p99 ≤ 5 × hello's.
   Afterwards a sample of partners must have exactly the seconds their reports carried.
 
