@@ -454,6 +454,18 @@ def _partner_figures():
         if name in figures:
             yield f"{name}_over_hello", figures[name].rps / hello.rps, "ratio"
             yield f"{name}_p99_over_hello", figures[name].p99_ms / hello.p99_ms, "ratio"
+    for name, at_least in (("progress", 0.5), ("dashboard", 0.3)):
+        ratio = figures[name].rps / hello.rps
+        p99_ratio = figures[name].p99_ms / hello.p99_ms
+        print(
+            f"# target {name}_over_hello >= {at_least}: {_met(ratio >= at_least)}; "
+            f"{name}_p99_over_hello <= 5: {_met(p99_ratio <= 5)}",
+            flush=True,
+        )
+
+
+def _met(held: bool) -> str:
+    return "met" if held else "MISSED"
 
 
 def run(ctx):
