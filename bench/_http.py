@@ -110,11 +110,17 @@ def production_worker_options() -> list[str]:
             for index, word in enumerate(words):
                 name, _, value = word.partition("=")
                 if name in _WORKER_OPTIONS:
-                    options += [name, value or words[index + 1]]
+                    options += [name, _expand(value or words[index + 1])]
             return options
     if (ROOT / "gunicorn.conf.py").is_file():
         return []
     raise RuntimeError("docker-compose.yml's web service runs no gunicorn command found")
+
+
+def _expand(value: str) -> str:
+    """``${NAME:-default}`` and ``$NAME`` as the shell would expand them here."""
+    value = re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: os.environ.get(m[1], m[2]), value)
+    return re.sub(r"\$\{?(\w+)\}?", lambda m: os.environ.get(m[1], ""), value)
 
 
 @contextlib.contextmanager
