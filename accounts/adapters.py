@@ -10,13 +10,14 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.http import HttpRequest
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 
 from accounts.models import User
 from accounts.phone import normalize_phone
-from accounts.services.kakao import KakaoOutcome, kakao_match, kakao_profile
+from accounts.services.kakao import KakaoOutcome, kakao_match
 from accounts.services.passwords import password_prompt_due
+from accounts.views.kakao import kakao_confirm_ask, kakao_login_profile, kakao_refused
 
 PASSWORD_SET_SESSION_KEY = "accounts_password_set"  # noqa: S105 (a session key)
 KAKAO_REAUTH_SESSION_KEY = "accounts_kakao_reauth_at"
@@ -96,16 +97,19 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
             raise ImmediateHttpResponse(redirect("accounts:reauth_sms"))
         if sociallogin.is_existing:
             return
-        match = kakao_match(profile=kakao_profile(sociallogin.account.extra_data or {}))
+        match = kakao_match(profile=kakao_login_profile(request, sociallogin))
         if match.outcome is KakaoOutcome.LINK:
             sociallogin.connect(request, match.user)
             return
         if match.outcome is KakaoOutcome.SIGNUP:
             return
-        raise ImmediateHttpResponse(render(request, "socialaccount/kakao_refused.html", status=200))
+        if match.outcome is KakaoOutcome.CONFIRM:
+            kakao_confirm_ask(request, sociallogin, missing=match.missing)
+            raise ImmediateHttpResponse(redirect("accounts:kakao_confirm"))
+        raise ImmediateHttpResponse(kakao_refused(request, sociallogin, match.outcome))
 
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
-        match = kakao_match(profile=kakao_profile(sociallogin.account.extra_data or {}))
+        match = kakao_match(profile=kakao_login_profile(request, sociallogin))
         return match.outcome is KakaoOutcome.SIGNUP
 
     def populate_user(self, request: HttpRequest, sociallogin, data):

@@ -12,7 +12,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
 from accounts.models import AccessRequest, RosterEntry, Service, User
-from accounts.phone import normalize_phone
+from accounts.phone import normalize_phone, phone_display
 from accounts.services.codes import CodeError, code_check
 from accounts.services.kakao import KakaoOutcome, kakao_match, kakao_profile
 from accounts.services.signup import SignupRefused, account_signup, roster_match
@@ -290,6 +290,14 @@ class KakaoSignupForm(SocialSignupForm):
             self.initial["name"] = self.profile.name
         if self.profile.birth_date:
             self.initial["birth_date"] = self.profile.birth_date
+        if self.profile.lunar_birthday:
+            self.fields[
+                "birth_date"
+            ].help_text = (
+                "카카오에는 음력 생일로 등록되어 있어요. 양력 생년월일 8자리 (예: 19650312)"
+            )
+        # The ID the account gets: the phone Kakao gave.
+        self.login_id = phone_display(self.profile.phone)
         self._roster_entry: RosterEntry | None = None
 
     def _get_signup_fields(self, kwargs) -> dict:

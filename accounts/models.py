@@ -13,7 +13,6 @@ from simple_history.models import HistoricalRecords
 
 from accounts.phone import stored_form_condition
 from portal import clock
-from portal.history import BulkWrittenHistory
 
 
 class DriverType(models.TextChoices):
@@ -121,9 +120,8 @@ class User(AbstractUser):
     normalised 11 digits; staff have a plain username and no phone.
     """
 
-    # Unique and indexed through Meta: a unique or indexed field would also get a
-    # pattern-matching index copy that nothing searches with and every account written
-    # pays for. Forms still report a taken number or username on the field.
+    # Unique through Meta (a named constraint); forms still report a taken username on
+    # the field.
     username = models.CharField(
         "아이디",
         max_length=150,
@@ -149,11 +147,9 @@ class User(AbstractUser):
     provisioned_at = models.DateTimeField("사전 발급", null=True, blank=True)
     withdrawn_at = models.DateTimeField("탈퇴한 때", null=True, blank=True)
 
-    # The bulk upload writes a history row per new account: see BulkWrittenHistory.
-    history = BulkWrittenHistory(
+    history = HistoricalRecords(
         excluded_fields=["password", "last_login", "password_reminded_at"],
         history_change_reason_field=models.TextField(null=True),
-        no_db_index=["username", "phone", "qualification_no"],
     )
 
     class Meta:
@@ -172,8 +168,7 @@ class User(AbstractUser):
                 name="user_withdrawn_has_no_phone",
             ),
         ]
-        # Looked up by a number, never by an empty one: accounts without a number (most
-        # pre-provisioned ones) are not in the index.
+        # Looked up by a number, never by an empty one.
         indexes = [
             models.Index(
                 fields=["qualification_no"],
@@ -196,12 +191,10 @@ class User(AbstractUser):
 class RosterEntry(models.Model):
     """A driver registered by a transport company: who may sign up (운수사 등록 번호)."""
 
-    # Unique through Meta (see User.phone).
+    # Unique through Meta (see User.username).
     phone = models.CharField("휴대폰 번호", max_length=11)
     name = models.CharField("이름", max_length=50)
     birth_date = models.DateField("생년월일")
-    # Checked by the database once per statement (migration accounts 0009); indexed
-    # through Meta for the entries that have one.
     transport_company = models.ForeignKey(
         TransportCompany,
         on_delete=models.PROTECT,
@@ -209,8 +202,6 @@ class RosterEntry(models.Model):
         blank=True,
         related_name="roster_entries",
         verbose_name="운수사",
-        db_constraint=False,
-        db_index=False,
     )
     qualification_no = models.CharField("자격번호", max_length=30, blank=True)
     driver_type = models.CharField(
@@ -219,7 +210,6 @@ class RosterEntry(models.Model):
     services = models.ManyToManyField(
         Service, blank=True, related_name="roster_entries", verbose_name="가입 서비스"
     )
-    # Checked by the database once per statement (migration accounts 0007).
     user = models.OneToOneField(
         User,
         on_delete=models.SET_NULL,
@@ -227,16 +217,13 @@ class RosterEntry(models.Model):
         blank=True,
         related_name="roster_entry",
         verbose_name="회원",
-        db_constraint=False,
     )
     created_at = models.DateTimeField("등록한 때", default=clock.now)
     updated_at = models.DateTimeField("고친 때", default=clock.now)
 
-    # Read per entry, never searched: see User.history.
-    history = BulkWrittenHistory(
+    history = HistoricalRecords(
         m2m_fields=[services],
         history_change_reason_field=models.TextField(null=True),
-        no_db_index=["phone", "user", "transport_company"],
     )
 
     class Meta:
@@ -248,13 +235,6 @@ class RosterEntry(models.Model):
             models.CheckConstraint(
                 condition=stored_form_condition("phone"), name="roster_phone_normalised"
             ),
-        ]
-        indexes = [
-            models.Index(
-                fields=["transport_company"],
-                condition=Q(transport_company__isnull=False),
-                name="roster_transport_company",
-            )
         ]
 
     def __str__(self) -> str:

@@ -1,12 +1,13 @@
 from django.urls import path
 
 from accounts.views import help as help_views
-from accounts.views import member, password_set, signup
+from accounts.views import kakao, member, password_set, signup
 
 app_name = "accounts"
 
 urlpatterns = [
     path("accounts/signup/code/", signup.signup_code, name="signup_code"),
+    path("accounts/kakao/confirm/", kakao.kakao_confirm, name="kakao_confirm"),
     path("accounts/password/setup/", password_set.step_id, name="password_set"),
     path(
         "accounts/password/setup/identity/",

@@ -4,15 +4,11 @@ Spec: shared/spec/courses.md. Business rules live in ``courses/services/``; read
 ``courses/selectors.py``.
 """
 
-import json
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
-
-from portal.history import BulkWrittenHistory
 
 
 class CourseKind(models.TextChoices):
@@ -121,8 +117,7 @@ class ImportBatch(models.Model):
     file_sha256 = models.CharField("파일 지문", max_length=64, db_index=True)
     status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PREVIEW)
     # The valid rows, kept from the preview to the confirmation: packed by
-    # ``courses.services.imports.rows_pack`` and read only to confirm. On PostgreSQL the
-    # column is stored without compression (migration 0012): the bytes are zlib already.
+    # ``courses.services.imports.rows_pack`` and read only to confirm.
     packed_rows = models.BinaryField("등록할 행", default=bytes)
     valid_count = models.PositiveIntegerField("등록할 수 있는 행", default=0)
     errors = models.JSONField("잘못된 행", default=list)
@@ -144,7 +139,6 @@ class ImportBatch(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,
     )
     failure = models.CharField("등록하지 못한 이유", max_length=300, blank=True)
 
@@ -160,23 +154,16 @@ class ImportBatch(models.Model):
 class Enrollment(models.Model):
     """One attempt of one partner at one course (courses.md, "Enrollment")."""
 
-    # Indexed by the (user, course, attempt) constraint, whose first column it is. The
-    # partner and the course are checked by the database once per statement, not per
-    # row (migration courses 0010, portal.references).
+    # Indexed by the (user, course, attempt) constraint, whose first column it is.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="파트너",
         on_delete=models.PROTECT,
         related_name="enrollments",
         db_index=False,
-        db_constraint=False,
     )
     course = models.ForeignKey(
-        Course,
-        verbose_name="과정",
-        on_delete=models.PROTECT,
-        related_name="enrollments",
-        db_constraint=False,
+        Course, verbose_name="과정", on_delete=models.PROTECT, related_name="enrollments"
     )
     attempt = models.PositiveIntegerField("차수", default=1)
     window_start = models.DateField("수강 시작일")
@@ -188,9 +175,8 @@ class Enrollment(models.Model):
         default=EnrollmentStatus.ASSIGNED,
     )
     lessons_completed = models.PositiveIntegerField("마친 강의 수", default=0)
-    # Staff accounts are never deleted, so these two need no index of their own.
-    # Who registered, cleared and uploaded an attempt: kept by the ORM's on_delete rules
-    # without a database foreign key, which a bulk upload would pay a check per row for.
+    # Who registered and who cleared an attempt stay on record: a staff account that
+    # did either cannot be deleted (deactivate it instead).
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="등록한 사람",
@@ -198,15 +184,11 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,
-        db_constraint=False,
     )
     created_at = models.DateTimeField("등록한 때")
     started_at = models.DateTimeField("시작한 때", null=True, blank=True)
     completed_at = models.DateTimeField("수료한 때", null=True, blank=True)
-    # Unique through a named constraint (Meta), like ``import_key``: a unique field would
-    # also get a pattern-matching index copy that nothing searches with and every
-    # written attempt pays for.
+    # Unique through a named constraint (Meta), like ``import_key``.
     completion_no = models.CharField("수료 번호", max_length=40, null=True, blank=True)  # noqa: DJ001 (unique: NULL until completed)
     cleared_at = models.DateTimeField("운행 가능 안내한 때", null=True, blank=True)
     cleared_by = models.ForeignKey(
@@ -216,8 +198,6 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        db_index=False,
-        db_constraint=False,
     )
     expired_at = models.DateTimeField("만료된 때", null=True, blank=True)
     # Identifies the upload row that created this attempt: the same row uploaded again
@@ -230,22 +210,9 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="enrollments",
-        db_constraint=False,
     )
 
-    # The bulk upload writes a history row per attempt: see BulkWrittenHistory.
-    history = BulkWrittenHistory(
-        excluded_fields=["lessons_completed"],
-        no_db_index=[
-            "user",
-            "course",
-            "created_by",
-            "completion_no",
-            "cleared_by",
-            "import_key",
-            "import_batch",
-        ],
-    )
+    history = HistoricalRecords(excluded_fields=["lessons_completed"])
 
     class Meta:
         verbose_name = "수강"
@@ -297,15 +264,9 @@ class Enrollment(models.Model):
         return self.is_open and clock.now() <= clock.end_of_day(self.deadline)
 
 
-class IntervalsField(models.Field):
-    """Merged watched intervals ``[[start, end], ...]`` (seconds, sorted, disjoint).
-
-    On PostgreSQL a ``nummultirange`` of half-open ranges, so that the progress
-    statement merges a report with the multirange operators (union, intersection)
-    instead of unpacking and packing JSON; elsewhere JSON text. A merged list has no
-    touching intervals (``intervals_merge`` joins them, as the multirange union does:
-    ``[0, 5)`` and ``[5, 9)`` make ``[0, 9)``), so it reads back as it was stored.
-    """
+class IntervalsField(models.JSONField):
+    """Merged watched intervals ``[[start, end], ...]`` (seconds, sorted, disjoint), as
+    JSON on every database; each bound is stored as a float."""
 
     description = "watched intervals"
 
@@ -319,36 +280,10 @@ class IntervalsField(models.Field):
             del kwargs["default"]
         return name, path, args, kwargs
 
-    def db_type(self, connection):
-        return "nummultirange" if connection.vendor == "postgresql" else "text"
-
-    def from_db_value(self, value, expression, connection):
-        if value is None:
-            return value
-        if isinstance(value, str):
-            return json.loads(value)
-        return [[float(span.lower), float(span.upper)] for span in value]
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            return json.loads(value)
-        return value
-
-    def get_db_prep_value(self, value, connection, prepared=False):
-        if value is None:
-            return None
-        if connection.vendor == "postgresql":
-            return multirange_literal(value)
-        return json.dumps([[float(start), float(end)] for start, end in value])
-
-    def value_to_string(self, obj):
-        return json.dumps(self.value_from_object(obj))
-
-
-def multirange_literal(intervals) -> str:
-    """``[[0, 4.5], [10, 20]]`` as ``{[0.0,4.5),[10.0,20.0)}``: each float's shortest
-    repr, which PostgreSQL's numeric input reads as that exact decimal."""
-    return "{" + ",".join(f"[{float(a)!r},{float(b)!r})" for a, b in intervals) + "}"
+    def get_prep_value(self, value):
+        if isinstance(value, list | tuple):
+            value = [[float(start), float(end)] for start, end in value]
+        return super().get_prep_value(value)
 
 
 class LessonProgress(models.Model):

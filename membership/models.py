@@ -4,8 +4,9 @@
 ended); every change of it is also written as an append-only ``SubscriptionEvent``.
 Everything else here is the ledger and is append-only: periods, charge attempts,
 refunds, first-month paybacks, usage, ratings and the double-entry journal. Rows of
-those models can be inserted, never updated or deleted (the model and its queryset
-refuse; on PostgreSQL a trigger refuses too). A correction is a new journal
+those models can be inserted, never updated or deleted: the model and its queryset
+refuse, and so do the database's triggers (membership/migrations/0002_ledger_guards).
+A correction is a new journal
 transaction that points to the one it corrects.
 """
 
@@ -163,8 +164,6 @@ class Subscription(models.Model):
                 name="membership_sub_ended_has_time",
             ),
         ]
-        # Not indexed on due_on on purpose: the 04:00 renewal then moves due_on with a
-        # heap-only (HOT) update that touches no index (see 0004: fillfactor).
         indexes = [models.Index(fields=["status"], name="membership_sub_status")]
 
     def __str__(self) -> str:
@@ -212,15 +211,9 @@ class SubscriptionEvent(AppendOnlyModel):
 class Period(AppendOnlyModel):
     """A billed period (paid or not: its attempts say which)."""
 
-    # Indexed by the UNIQUE (subscription, seq) constraint. On PostgreSQL the reference
-    # is checked once per INSERT statement (migration 0007), like the other hot ledger
-    # references marked db_constraint=False below.
+    # Indexed by the UNIQUE (subscription, seq) constraint.
     subscription = models.ForeignKey(
-        Subscription,
-        on_delete=models.PROTECT,
-        related_name="periods",
-        db_index=False,
-        db_constraint=False,
+        Subscription, on_delete=models.PROTECT, related_name="periods", db_index=False
     )
     seq = models.PositiveIntegerField("회차")
     start = models.DateField("시작일")
@@ -249,25 +242,14 @@ class ChargeAttempt(AppendOnlyModel):
         on_delete=models.PROTECT,
         related_name="membership_attempts",
         db_index=False,
-        db_constraint=False,
     )
     subscription = models.ForeignKey(
-        Subscription,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attempts",
-        db_constraint=False,
+        Subscription, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
     )
     period = models.ForeignKey(
-        Period,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="attempts",
-        db_constraint=False,
+        Period, on_delete=models.PROTECT, null=True, blank=True, related_name="attempts"
     )
-    # UNIQUE through Meta.constraints (no second, pattern-matching index).
+    # UNIQUE through Meta.constraints.
     idempotency_key = models.CharField("중복 방지 키", max_length=120)
     at = models.DateTimeField("시각")
     type = models.CharField("유형", max_length=10, choices=AttemptType.choices)
@@ -420,25 +402,15 @@ class Rating(AppendOnlyModel):
 class JournalTransaction(AppendOnlyModel):
     """A balanced movement of money or points: its entries sum to zero."""
 
-    # UNIQUE through Meta.constraints (no second, pattern-matching index).
+    # UNIQUE through Meta.constraints.
     idempotency_key = models.CharField("중복 방지 키", max_length=120)
     kind = models.CharField("종류", max_length=12, choices=TxnKind.choices)
     at = models.DateTimeField("시각")
-    # Balances are read from the entries (user, account); no index of its own here.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="membership_journal",
-        db_index=False,
-        db_constraint=False,
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="membership_journal"
     )
     charge = models.ForeignKey(
-        ChargeAttempt,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="journal",
-        db_constraint=False,
+        ChargeAttempt, on_delete=models.PROTECT, null=True, blank=True, related_name="journal"
     )
     # Mostly empty: indexed (and unique) only where set, see Meta.
     refund = models.ForeignKey(
@@ -470,6 +442,9 @@ class JournalTransaction(AppendOnlyModel):
                 condition=Q(refund__isnull=False),
                 name="membership_txn_one_per_refund",
             ),
+            # What an entry's (transaction, partner) pair refers to: an entry's partner
+            # is its transaction's (membership/migrations/0002_ledger_guards).
+            models.UniqueConstraint(fields=["id", "user"], name="membership_txn_partner"),
         ]
         indexes = [
             models.Index(
@@ -484,26 +459,15 @@ class JournalTransaction(AppendOnlyModel):
 
 
 class JournalEntry(AppendOnlyModel):
-    # On PostgreSQL the journal trigger checks, once per INSERT statement, that every
-    # transaction the statement touches exists and that the statement's entries sum to
-    # zero per transaction (migrations 0005, 0007), in place of a row-by-row foreign-key
-    # check; transactions can never be deleted.
     transaction = models.ForeignKey(
-        JournalTransaction,
-        on_delete=models.PROTECT,
-        related_name="entries",
-        db_constraint=False,
+        JournalTransaction, on_delete=models.PROTECT, related_name="entries"
     )
     account = models.CharField("계정", max_length=20, choices=Account.choices)
-    # A copy of the transaction's partner, for balances by (user, account); the
-    # transaction's own foreign key guards it, so no second constraint check per entry.
+    # The transaction's partner, copied for balances by (user, account), which index it;
+    # the database refuses an entry whose partner is not its transaction's
+    # (membership/migrations/0002_ledger_guards).
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.DO_NOTHING,
-        related_name="+",
-        null=True,
-        db_index=False,
-        db_constraint=False,
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
     )
     amount = models.BigIntegerField("금액")
 

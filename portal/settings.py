@@ -209,6 +209,8 @@ ACCOUNT_RATE_LIMITS = {
     "sms_code_check": "20/m/ip",
     "password_set_step": "30/m/ip",
     "signup_inquiry": "5/h/ip",
+    # The name / birth date typed after a Kakao login, per IP and per phone.
+    "kakao_confirm": "10/m/ip,5/h/key",
 }
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SESSION_REMEMBER = None
@@ -220,6 +222,8 @@ SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_PROVIDERS = {
     "kakao": {
+        # accounts/kakao: Kakao's addresses below and its comma-separated scopes.
+        "provider_class": "accounts.kakao.provider.PortalKakaoProvider",
         "SCOPE": ["name", "phone_number", "birthyear", "birthday"],
         "APPS": [
             {

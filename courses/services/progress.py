@@ -10,13 +10,13 @@ import dataclasses
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection, transaction
 
 from courses import partner_session
-from courses.intervals import Interval, intervals_clipped, intervals_merge, intervals_total
+from courses.intervals import Interval, intervals_merge, intervals_total
 from courses.models import (
     OPEN_STATUSES,
     Enrollment,
@@ -24,10 +24,9 @@ from courses.models import (
     Lesson,
     LessonKind,
     LessonProgress,
-    multirange_literal,
 )
 from courses.rows import Columns
-from portal import clock, prepared
+from portal import clock
 from portal.prepared import prepared_cursor
 
 if TYPE_CHECKING:
@@ -139,126 +138,6 @@ def _report_query(vendor: str) -> _ReportQuery:
     return _ReportQuery(progress, enrollment, lesson, user, read_sql, write_sql)
 
 
-@dataclasses.dataclass(frozen=True)
-class _MergeStatement:
-    sql: str
-    user: Columns
-    update_sql: str
-
-
-@functools.cache
-def _merge_statement() -> _MergeStatement:
-    """The report as one PostgreSQL statement: read the row with its attempt, lesson,
-    partner and session row, and apply the report to it if the attempt is open and the
-    partner and session rows are the ones given (the rows a check accepted).
-
-    The same rules as :func:`_report_in_python`, on the row as it is when the update
-    runs (a report that waited for another one's lock merges into what that one wrote):
-    the intervals' union (the multirange ``+``; touching intervals join, as in
-    ``intervals_merge``) clipped to the lesson (``*``), credited only within the allowance
-    since the row's last report; position clamped to the lesson; completion at the
-    threshold. The new intervals come rounded and clipped at zero (``_rounded``).
-    ``sql`` always answers one row when the progress row is the partner's: the read,
-    then what was written (empty when nothing was). ``update_sql``, the usual report's
-    (the rows are those a check accepted before), writes under the same rules and
-    answers only what it wrote, or no row: a cheaper statement for PostgreSQL to start
-    (no read to join back, the partner and the session checked once), 594,000 → 450,000
-    instructions in the backend per report (callgrind). A lesson it completed has the
-    report's time as its completion time.
-    """
-    from accounts.models import User
-
-    quote = connection.ops.quote_name
-    table = quote(LessonProgress._meta.db_table)
-    user = Columns(User, "u", ("id", "password", "is_active"))
-    session_data = partner_session.session_row_data("s", ("%(session_key)s", "%(session_time)s"))
-    # The partner's columns, named apart from the progress row's in the read.
-    user_columns = [(quote(field.column), quote(f"u_{field.column}")) for field in user.fields]
-    user_read = ", ".join(f"u.{column} AS {alias}" for column, alias in user_columns)
-    password, is_active = (
-        quote(f"u_{User._meta.get_field(name).column}") for name in ("password", "is_active")
-    )
-    statuses = ", ".join(f"%(status_{index})s" for index in range(len(OPEN_STATUSES)))
-    allowance = (
-        "GREATEST(0, EXTRACT(EPOCH FROM (%(now)s::timestamptz - p.updated_at))::float8) "
-        "* %(rate)s::float8 + %(slack)s::float8"
-    )
-
-    def assignment(duration: str) -> str:
-        """The new values of the progress row ``p`` of a lesson ``duration`` long: the
-        union with the new intervals clipped to the lesson (touching intervals join, as
-        in intervals_merge; computed once: OFFSET 0 keeps the planner from copying it
-        into every place that uses it), its length, and whether that length is within
-        the allowance."""
-        merged = (
-            "SELECT a.m AS watched, t.total, "  # noqa: S608 (no values: placeholders)
-            f"t.total - p.watched_seconds <= {allowance} AS credit "
-            "FROM (SELECT (p.watched + %(new)s::nummultirange) "
-            f"* nummultirange(numrange(0, {duration})) AS m OFFSET 0) a, "
-            "LATERAL (SELECT COALESCE(SUM(upper(x) - lower(x)), 0)::float8 "
-            "FROM unnest(a.m) x) t(total) OFFSET 0"
-        )
-        credited = (
-            "SELECT CASE WHEN b.credit THEN b.watched ELSE p.watched END AS watched, "  # noqa: S608 (no values: placeholders)
-            "CASE WHEN b.credit THEN b.total ELSE p.watched_seconds END AS total "
-            f"FROM ({merged}) b"
-        )
-        return (
-            "(watched, watched_seconds, position_seconds, updated_at, completed_at) = "  # noqa: S608 (no values: placeholders)
-            "(SELECT c.watched, c.total, "
-            f"LEAST(GREATEST(0, %(position)s::float8), {duration}), "
-            "GREATEST(p.updated_at, %(now)s::timestamptz), "
-            "CASE WHEN p.completed_at IS NULL "
-            f"AND c.total >= %(threshold)s::float8 * {duration} "
-            f"THEN %(now)s::timestamptz ELSE p.completed_at END FROM ({credited}) c)"
-        )
-
-    sql = (
-        "WITH r AS ("  # noqa: S608 (names from the models)
-        "SELECT p.id, p.completed_at AS completed_before, e.status, e.deadline, "
-        f"l.duration_seconds, {user_read}, "
-        f"{session_data} AS session_data "
-        f"FROM {table} p "
-        f"JOIN {quote(Enrollment._meta.db_table)} e ON e.id = p.enrollment_id "
-        f"JOIN {quote(Lesson._meta.db_table)} l ON l.id = p.lesson_id "
-        f"JOIN {quote(User._meta.db_table)} u ON u.id = e.user_id "
-        "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
-        "AND e.user_id = %(user)s AND l.kind = %(kind)s"
-        "), w AS ("
-        f"UPDATE {table} p SET {assignment('r.duration_seconds')} "
-        f"FROM r WHERE p.id = r.id AND r.status IN ({statuses}) "
-        "AND r.deadline >= %(today)s::date "
-        f"AND (NOT %(check)s::boolean OR (r.{password} = %(password)s::text AND r.{is_active} "
-        "AND r.session_data IS NOT DISTINCT FROM %(session_data)s::text)) "
-        # As the two-step report: its commit does not wait for the disk flush.
-        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
-        "RETURNING p.watched_seconds, p.position_seconds, p.completed_at"
-        ") SELECT r.completed_before, r.status, r.deadline, r.duration_seconds, "
-        f"{', '.join(f'r.{alias}' for _, alias in user_columns)}, r.session_data, "
-        "w.watched_seconds, w.position_seconds, w.completed_at FROM r LEFT JOIN w ON TRUE"
-    )
-    # The usual report: the rows are those accepted before (the guard). One update,
-    # returning what it wrote, or nothing (then the statement above tells why). The
-    # partner's and the session's rows are checked by one-time conditions, not joined.
-    user_table = quote(User._meta.db_table)
-    update_sql = (
-        f"UPDATE {table} p SET {assignment('l.duration_seconds')} "  # noqa: S608 (names from the models)
-        f"FROM {quote(Enrollment._meta.db_table)} e, {quote(Lesson._meta.db_table)} l "
-        "WHERE p.enrollment_id = %(enrollment)s AND p.lesson_id = %(lesson)s "
-        "AND e.id = p.enrollment_id AND l.id = p.lesson_id "
-        "AND e.user_id = %(user)s AND l.kind = %(kind)s "
-        f"AND e.status IN ({statuses}) AND e.deadline >= %(today)s::date "
-        f"AND (SELECT u.{quote(User._meta.get_field('password').column)} = %(password)s::text "
-        f"AND u.{quote(User._meta.get_field('is_active').column)} FROM {user_table} u "
-        f"WHERE u.{quote(User._meta.pk.column)} = %(user)s) "
-        f"AND {session_data} = %(session_data)s::text "
-        "AND set_config('synchronous_commit', 'off', true) IS NOT NULL "
-        "RETURNING l.duration_seconds, p.watched_seconds, p.position_seconds, "
-        "p.completed_at, p.completed_at = %(now)s::timestamptz"
-    )
-    return _MergeStatement(sql, user, update_sql)
-
-
 def _progress_read(query: _ReportQuery, params: list, *, locked: bool):
     """The row, its attempt's status and deadline, the lesson's duration, the partner."""
     sql = query.read_sql
@@ -322,9 +201,8 @@ def video_progress_report(
     while the rows are still those, the report is written by the statement that reads
     them, and ``accept_user`` is asked afterwards (where it answers at once).
 
-    On PostgreSQL the report is one statement on the usual path (``_merge_statement``;
-    a second one when the session has to be checked first); elsewhere a read of the
-    row with its attempt, lesson and partner, and a conditional update.
+    On every database a read of the row with its attempt, lesson and partner, and a
+    conditional update.
     Raises ``LessonProgress.DoesNotExist`` when the row is not this partner's (or the
     lesson was never opened) and ``ProgressRefused`` when the attempt is closed.
     """
@@ -339,128 +217,12 @@ def video_progress_report(
         accept_user=accept_user,
         now=now,
     )
-    if connection.vendor == "postgresql":
-        state, completes = _report_in_database(accepted=accepted, **arguments)
-    else:
-        state, completes = _report_in_python(**arguments)
+    state, completes = _report_in_python(**arguments)
     if completes:
         with transaction.atomic():
             course_completed = _lessons_recount(enrollment_id=enrollment_id, now=now)
         state = dataclasses.replace(state, course_completed=course_completed)
     return state
-
-
-class _Guard(NamedTuple):
-    """The partner's password hash and session row a check accepted."""
-
-    password: str
-    session_data: str | None
-
-
-def _rounded(intervals: list[Interval]) -> str:
-    """The new intervals as ``intervals_merge`` takes them, before the clip to the
-    lesson's end (rounding and the clip commute: the end is whole seconds), as a
-    multirange."""
-    return multirange_literal(intervals_clipped(intervals))
-
-
-def _state_written(
-    duration: int, watched_seconds: float, position_seconds: float, completed_at
-) -> ProgressState:
-    """The progress a report statement wrote, as it returned it."""
-    return ProgressState(
-        watched_seconds=watched_seconds,
-        duration_seconds=duration,
-        position_seconds=position_seconds,
-        lesson_completed=completed_at is not None,
-        course_completed=False,
-    )
-
-
-def _report_in_database(
-    *,
-    user_id: int,
-    enrollment_id: int,
-    lesson_id: int,
-    intervals: list[Interval],
-    position: float,
-    session_key: str | None,
-    accept_user: Callable[[User | UserRow, str | None], bool] | None,
-    accepted: Accepted | None,
-    now: dt.datetime,
-) -> tuple[ProgressState, bool]:
-    statement = _merge_statement()
-    guard = None if accepted is None else _Guard(accepted.password, accepted.session_data)
-    session_key_value, session_time = partner_session.session_row_params(session_key)
-    params = {
-        "session_key": session_key_value,
-        "session_time": session_time,
-        "enrollment": enrollment_id,
-        "lesson": lesson_id,
-        "user": user_id,
-        "kind": LessonKind.VIDEO.value,
-        "position": position,
-        "now": now,
-        "threshold": settings.COURSES_COMPLETION_THRESHOLD,
-        "rate": settings.COURSES_MAX_PLAYBACK_RATE,
-        "slack": settings.COURSES_REPORT_SLACK,
-        "new": _rounded(intervals),
-        **{f"status_{index}": status.value for index, status in enumerate(OPEN_STATUSES)},
-        "today": now.date(),
-        "check": accept_user is not None,
-    }
-    if guard is not None and accept_user is not None:
-        params["password"], params["session_data"] = guard.password, guard.session_data
-        rows = prepared.fetch(statement.update_sql, params)
-        if rows:
-            ((duration, watched_seconds, position_seconds, completed_at, completed_now),) = rows
-            # Written, so the rows are those accepted: accepting them again is the short
-            # path of partner_session.accept (it makes the request the user's).
-            known = {"id": user_id, "password": guard.password, "is_active": True}
-            user = partner_session.user_row(
-                statement.user, tuple(known[name] for name in statement.user.attnames)
-            )
-            if not accept_user(user, guard.session_data):
-                raise NotLoggedIn
-            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
-            # Completed by this report: its time is the report's.
-            return state, bool(completed_now)
-    checked_now = False
-    for _ in range(3):
-        params["password"] = None if guard is None else guard.password
-        params["session_data"] = None if guard is None else guard.session_data
-        rows = prepared.fetch(statement.sql, params)
-        if not rows:
-            raise LessonProgress.DoesNotExist
-        (row,) = rows
-        completed_before, status, deadline, duration = row[:4]
-        user = partner_session.user_row(statement.user, row, 4)
-        session_data, watched_seconds, position_seconds, completed_at = row[
-            4 + len(statement.user) :
-        ]
-        if watched_seconds is not None:
-            # Written: the rows were those accepted, so accepting them again is the
-            # short path of partner_session.accept (it makes the request the user's).
-            if accept_user is not None and not checked_now and not accept_user(user, session_data):
-                raise NotLoggedIn
-            state = _state_written(duration, watched_seconds, position_seconds, completed_at)
-            # Completed by this report (or by one it waited for: counting again is safe).
-            return state, completed_before is None and completed_at is not None
-        if accept_user is not None and not (
-            guard is not None
-            and user.is_active
-            and user.password == guard.password
-            and session_data == guard.session_data
-        ):
-            if not accept_user(user, session_data):
-                raise NotLoggedIn
-            checked_now = True
-            guard = _Guard(user.password, session_data)
-            continue
-        if not _is_open_at(status=status, deadline=deadline, now=now):
-            raise ProgressRefused
-        # Open and accepted, yet not written: the row went away meanwhile; read again.
-    raise ProgressRefused
 
 
 def _report_in_python(

@@ -43,8 +43,7 @@ class OutboxMessage(models.Model):
         verbose_name = "문자"
         verbose_name_plural = "문자 발송함"
         ordering = ["-created_at", "-id"]
-        # Every queued message writes each of these: only what lookups use (no
-        # pattern-matching copies of the key and kind indexes).
+        # What the worker (due rows) and the admin's filters look up.
         indexes = [
             models.Index(fields=["status", "next_attempt_at"], name="sms_outbox_due"),
             models.Index(fields=["to"], name="sms_outbox_to"),

@@ -75,12 +75,15 @@ def last_code(phone: str) -> str:
 
 @pytest.fixture
 def fake_kakao(settings):
-    """The fake Kakao OAuth server, with the provider's URLs and the CSP pointed at it."""
+    """The fake Kakao login server, registered with the portal's app key, secret and
+    callback, with the provider's URLs and the CSP pointed at it."""
     import copy
 
     from tests.fakes.kakao import FakeKakao
 
-    fake = FakeKakao().start()
+    (app,) = settings.SOCIALACCOUNT_PROVIDERS["kakao"]["APPS"]
+    fake = FakeKakao(client_id=app["client_id"], client_secret=app["secret"]).start()
+    fake.register_redirect_uri("http://testserver/accounts/kakao/login/callback/")
     settings.KAKAO_AUTHORIZE_URL = fake.authorize_url
     settings.KAKAO_TOKEN_URL = fake.token_url
     settings.KAKAO_PROFILE_URL = fake.profile_url

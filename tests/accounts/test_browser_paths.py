@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from allauth.socialaccount.models import SocialAccount
 from playwright.sync_api import expect
 
 from accounts.models import User
@@ -187,57 +186,6 @@ def test_withdrawal_path(live_server, phone_page, partner):
     expect(page.get_by_role("heading", name="탈퇴했습니다")).to_be_visible()
     check(page)
     assert not User.objects.filter(phone=ID).exists()
-
-
-# --- Kakao (accounts.md, "Log in with Kakao"), against the fake Kakao server ----------
-
-KIM = {"name": "김기사", "phone": "+82 10-1234-5678", "birthyear": "1965", "birthday": "0312"}
-
-
-def _kakao(page, live_server) -> None:
-    page.goto(live_server.url + "/")
-    member_menu(page, "로그인")
-    click(page, "카카오로 로그인")
-
-
-def test_kakao_already_linked(live_server, phone_page, fake_kakao, partner):
-    SocialAccount.objects.create(user=partner, provider="kakao", uid="901")
-    fake_kakao.next_profile(kakao_id=901, **KIM)
-    _kakao(phone_page, live_server)
-    assert_logged_in(phone_page, "김기사")
-    check(phone_page)
-
-
-def test_kakao_matched_and_linked(live_server, phone_page, fake_kakao, partner):
-    fake_kakao.next_profile(kakao_id=902, **KIM)
-    _kakao(phone_page, live_server)
-    assert_logged_in(phone_page, "김기사")
-    assert SocialAccount.objects.get(uid="902").user_id == partner.pk
-
-
-def test_kakao_prefilled_signup(live_server, phone_page, fake_kakao, roster):
-    fake_kakao.next_profile(kakao_id=903, name="김기사", phone="+82 10-1234-5678")
-    page = phone_page
-    _kakao(page, live_server)
-    expect(page.get_by_role("heading", name="카카오로 회원가입")).to_be_visible()
-    expect(field(page, "이름")).to_have_value("김기사")
-    check(page)
-    field(page, "생년월일").fill("19650312")
-    page.get_by_label("[필수] 이용약관에 동의합니다").check()
-    page.get_by_label("[필수] 개인정보 수집·이용에 동의합니다", exact=False).check()
-    click(page, "가입하기")
-    assert_logged_in(page, "김기사")
-    assert SocialAccount.objects.get(uid="903").user.phone == ID
-
-
-def test_kakao_partial_match_is_refused(live_server, phone_page, fake_kakao, partner):
-    fake_kakao.next_profile(kakao_id=904, **{**KIM, "birthday": "0101"})
-    page = phone_page
-    _kakao(page, live_server)
-    expect(page.get_by_role("heading", name="카카오 계정으로 로그인할 수 없어요")).to_be_visible()
-    expect(page.locator("main")).to_contain_text("1533-0301")
-    check(page)
-    assert not SocialAccount.objects.exists()
 
 
 def test_first_login_path_without_javascript(live_server, no_js_page, roster, settings):

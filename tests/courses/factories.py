@@ -135,17 +135,11 @@ def staff() -> User:
 
 
 def report_by(way: str, user, enrollment, lesson, intervals, position, at):
-    """A video report made one way: ``"database"`` (the one PostgreSQL statement that
-    reads and writes, without a session check), ``"accepted"`` (the update the usual
-    report runs, for a session accepted before: the rows are checked to be the ones
-    accepted) or ``"python"`` (the read and conditional update, without a session
-    check). Answers the progress state and whether it completed the lesson."""
-    from django.contrib.sessions.backends.db import SessionStore
-    from django.contrib.sessions.models import Session
-
-    from courses.partner_session import Accepted
+    """A video report made ``"python"`` way (the read and conditional update, without a
+    session check). Answers the progress state and whether it completed the lesson."""
     from courses.services import progress
 
+    assert way == "python", way
     arguments = dict(
         user_id=user.pk,
         enrollment_id=enrollment.pk,
@@ -157,19 +151,4 @@ def report_by(way: str, user, enrollment, lesson, intervals, position, at):
         now=at,
     )
     with clock.travel(at):
-        if way == "database":
-            return progress._report_in_database(accepted=None, **arguments)
-        if way == "accepted":
-            store = SessionStore()
-            store["partner"] = user.pk
-            store.create()
-            data = Session.objects.get(pk=store.session_key).session_data
-            arguments.update(
-                session_key=store.session_key,
-                accept_user=lambda row, session_data: (
-                    row.pk == user.pk and row.is_active and session_data == data
-                ),
-            )
-            accepted = Accepted(user.pk, user.password, data, session={})
-            return progress._report_in_database(accepted=accepted, **arguments)
         return progress._report_in_python(**arguments)

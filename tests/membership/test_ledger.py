@@ -1,8 +1,8 @@
 """The ledger is append-only and double-entry (membership.md, "The ledger"): refused in
-Django (model, queryset) and, on PostgreSQL, by triggers."""
+Django (model, queryset). The database's own refusals: test_ledger_guards.py."""
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Sum
 
 from membership.models import (
@@ -93,112 +93,3 @@ def test_a_correction_is_a_new_transaction_pointing_to_the_corrected_one(charged
     assert correction.corrects == payback
     assert points_balance(user=charged.user) == 0
     assert correction.entries.aggregate(s=Sum("amount"))["s"] == 0
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "UPDATE membership_chargeattempt SET amount = 1",
-        "DELETE FROM membership_journalentry",
-        "UPDATE membership_journaltransaction SET memo = 'x'",
-        "DELETE FROM membership_period",
-    ],
-)
-def test_postgres_refuses_update_and_delete(charged, sql):
-    with (
-        pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(sql)
-
-
-@pytest.mark.postgres
-def test_postgres_refuses_an_unbalanced_insert(charged):
-    txn = JournalTransaction.objects.filter(charge=charged).first()
-    with (
-        pytest.raises(DatabaseError, match="does not sum to zero"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(
-            "INSERT INTO membership_journalentry (transaction_id, account, user_id, amount) "
-            "VALUES (%s, 'partner_points', %s, 5)",
-            [txn.pk, charged.user_id],
-        )
-
-
-@pytest.mark.postgres
-def test_postgres_refuses_an_entry_of_a_missing_transaction(charged):
-    with (
-        pytest.raises(DatabaseError, match="missing or does not sum to zero"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(
-            "INSERT INTO membership_journalentry (transaction_id, account, user_id, amount) "
-            "VALUES (987654321, 'partner_points', %s, 5), (987654321, 'promotion', %s, -5)",
-            [charged.user_id, charged.user_id],
-        )
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(
-    ("column", "value"),
-    [("period_id", 987654321), ("subscription_id", 987654321), ("user_id", 987654321)],
-)
-def test_postgres_refuses_an_attempt_referencing_a_missing_row(charged, column, value):
-    """The hot ledger references are checked once per INSERT statement, like a foreign key."""
-    values = {
-        "user_id": charged.user_id,
-        "subscription_id": charged.subscription_id,
-        "period_id": charged.period_id,
-        column: value,
-    }
-    with (
-        pytest.raises(IntegrityError, match=f"{column}={value} is not present"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(
-            "INSERT INTO membership_chargeattempt (user_id, subscription_id, period_id, "
-            "idempotency_key, at, type, method, amount, result, reason, gateway_ref) "
-            "VALUES (%s, %s, %s, 'k', now(), 'retry', 'phone', 1, 'declined', "
-            "'gateway_declined', '')",
-            [values["user_id"], values["subscription_id"], values["period_id"]],
-        )
-
-
-@pytest.mark.postgres
-def test_postgres_refuses_a_journal_transaction_of_a_missing_charge(charged):
-    with (
-        pytest.raises(IntegrityError, match="charge_id=987654321 is not present"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        cursor.execute(
-            "INSERT INTO membership_journaltransaction (idempotency_key, kind, at, user_id, "
-            "charge_id, memo) VALUES ('k', 'charge', now(), %s, 987654321, '')",
-            [charged.user_id],
-        )
-
-
-@pytest.mark.postgres
-@pytest.mark.parametrize(
-    "sql",
-    [
-        "DELETE FROM membership_subscription WHERE id = %(subscription)s",
-        "DELETE FROM accounts_user WHERE id = %(user)s",
-        "UPDATE membership_subscription SET id = 987654321 WHERE id = %(subscription)s",
-    ],
-)
-def test_postgres_refuses_removing_a_row_the_ledger_references(charged, sql):
-    with (
-        pytest.raises(IntegrityError, match="still referenced"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
-    ):
-        # Refused at the end of the statement (the other foreign keys would only
-        # refuse at commit).
-        cursor.execute(sql, {"user": charged.user_id, "subscription": charged.subscription_id})
