@@ -88,6 +88,9 @@ def _check_login_redirects(url: str, body: bytes, headers: dict[str, str]) -> No
 
 
 def _login_figures(ctx):
+    from django.urls import reverse
+
+    login_path = reverse("account_login")
     user = _bench_partner()
     workers = os.cpu_count() or 2
     csrf = secrets.token_hex(16)  # 32 characters: Django accepts an unmasked secret
@@ -95,18 +98,24 @@ def _login_figures(ctx):
     headers = {
         "Content-Type": "application/x-www-form-urlencoded",
         "Cookie": f"csrftoken={csrf}",
-        "Referer": "http://127.0.0.1/accounts/login/",
+        "Referer": "http://127.0.0.1" + login_path,
     }
     env = {"LOGIN_RATE_LIMIT": "1000000/m/ip"}
     # One connection per worker: every login is an Argon2 check (hundreds of ms), so
     # more connections would only queue behind the workers and hit wrk's timeout.
     with _http.gunicorn(workers=workers, env=env) as base:
-        url = base + "/accounts/login/"
+        url = base + login_path
         headers["Referer"] = url
         _check_login_redirects(url, body, headers)
+        login = _http.Traffic(
+            clients=[_http.Client(path=login_path, headers=headers)],
+            method="POST",
+            body=body.decode(),
+            expect_status=302,
+        )
         # The Python load generator (10 s socket timeout): wrk's fixed 2 s timeout
         # would count a login still hashing when the run ends as an error.
-        login_rps = _http._python_load(url, _http.DURATION_S, workers, "POST", body, headers, 302)
+        login_rps = _http.python_load(base, login, connections=workers).rps
     verify = _raw_verify_per_s(user.password, workers)
     yield "login_rps", login_rps, "req/s"
     yield "argon2_verify_per_s", verify, "checks/s"

@@ -28,8 +28,8 @@ def collector_paused() -> Iterator[None]:
 
     A 100,000-row step holds millions of small objects (rows, tuples, strings) until it
     ends, none of them in a reference cycle: the collector would walk them all again at
-    each full collection, about half a second per step. Reference counting still frees
-    everything; the collector is back when the outermost paused step ends.
+    each full collection. Reference counting still frees everything; the collector is
+    back when the outermost paused step ends.
     """
     was_enabled = gc.isenabled()
     gc.disable()
@@ -125,7 +125,7 @@ def rows_insert(
         connection.wrap_database_errors,
     ):
         # The sequence is looked up once, not once per id (OFFSET 0 keeps the planner
-        # from pulling the look-up into every row: ten times slower).
+        # from pulling the look-up into every row).
         cursor.execute(
             "SELECT nextval(seq) FROM (SELECT pg_get_serial_sequence(%s, %s)::regclass"
             " OFFSET 0) AS s (seq), generate_series(1, %s)",

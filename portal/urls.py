@@ -10,7 +10,6 @@ admin.site.index_title = "업무 메뉴"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("bench/hello", views.hello, name="bench_hello"),
     # The player's progress reports (JSON answers for the player script).
     path("api/courses/", include("courses.api_urls")),
     # The partner pages called most come before the account pages' unprefixed include,

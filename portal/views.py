@@ -19,12 +19,6 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
-@require_safe
-def hello(request: HttpRequest) -> HttpResponse:
-    """A bare view, the baseline the page benchmarks are measured against."""
-    return HttpResponse("hello", content_type="text/plain")
-
-
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
 

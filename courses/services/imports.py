@@ -75,8 +75,8 @@ def rows_pack(rows: Sequence[list]) -> bytes:
     """The valid rows of a preview as ``ImportBatch.packed_rows``: compact JSON, zlib.
 
     100,000 rows are about 15 MB of JSON and 2 MB packed. The database keeps the bytes
-    as they are, where a JSON column would parse and compress the text again (half a
-    second), and a page that lists uploads reads no row of them.
+    as they are, where a JSON column would parse and compress the text again, and a
+    page that lists uploads reads no row of them.
     """
     text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(text.encode(), level=1)
