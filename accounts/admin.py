@@ -17,7 +17,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.forms import BirthDateField, PhoneField
 from accounts.models import (
@@ -36,6 +35,7 @@ from accounts.services.access import AccessRequestRefused, access_request_decide
 from accounts.services.inquiries import inquiry_answer
 from accounts.services.provisioning import account_force_register
 from accounts.services.roster import roster_import_commit, roster_import_preview, roster_upsert
+from portal.admin_history import HistoryAdmin
 
 # The admin login goes through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -45,20 +45,20 @@ IMPORT_SESSION_KEY = "accounts_roster_import"
 
 
 @admin.register(RegionalHQ)
-class RegionalHQAdmin(SimpleHistoryAdmin):
+class RegionalHQAdmin(HistoryAdmin):
     list_display = ["name", "phone"]
     search_fields = ["name"]
 
 
 @admin.register(FranchiseOffice)
-class FranchiseOfficeAdmin(SimpleHistoryAdmin):
+class FranchiseOfficeAdmin(HistoryAdmin):
     list_display = ["name", "phone", "regional_hq"]
     list_select_related = ["regional_hq"]
     search_fields = ["name"]
 
 
 @admin.register(TransportCompany)
-class TransportCompanyAdmin(SimpleHistoryAdmin):
+class TransportCompanyAdmin(HistoryAdmin):
     list_display = ["name", "phone", "franchise_office", "regional_hq"]
     list_select_related = ["franchise_office", "regional_hq"]
     search_fields = ["name"]
@@ -135,7 +135,7 @@ class RosterEntryForm(forms.ModelForm):
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(SimpleHistoryAdmin):
+class RosterEntryAdmin(HistoryAdmin):
     form = RosterEntryForm
     list_display = ["phone", "name", "birth_date", "transport_company", "driver_type", "user"]
     list_select_related = ["transport_company", "user"]
@@ -243,7 +243,7 @@ class PartnerChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
+class PartnerAdmin(HistoryAdmin, UserAdmin):
     form = PartnerChangeForm
     list_display = [
         "username",
@@ -279,7 +279,7 @@ class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
 
 
 @admin.register(AccessRequest)
-class AccessRequestAdmin(SimpleHistoryAdmin):
+class AccessRequestAdmin(HistoryAdmin):
     list_display = ["created_at", "user", "service", "status", "decided_by"]
     list_filter = ["status", "service"]
     list_select_related = ["user", "service", "decided_by"]
@@ -329,7 +329,7 @@ class AccessRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SignupInquiry)
-class SignupInquiryAdmin(SimpleHistoryAdmin):
+class SignupInquiryAdmin(HistoryAdmin):
     list_display = ["created_at", "name", "phone", "service", "answered_at"]
     list_filter = ["service", ("answered_at", admin.EmptyFieldListFilter)]
     list_select_related = ["service"]

@@ -236,6 +236,8 @@ class Enrollment(models.Model):
     # The bulk upload writes a history row per attempt: see BulkWrittenHistory.
     history = BulkWrittenHistory(
         excluded_fields=["lessons_completed"],
+        # The services say why (a deadline change carries its reason, up to 300 chars).
+        history_change_reason_field=models.TextField(null=True),
         no_db_index=[
             "user",
             "course",
