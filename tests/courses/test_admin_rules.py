@@ -295,3 +295,27 @@ def test_deadline_log_rows_cannot_be_edited(staff_client):
     assert response.status_code == 403
     change.refresh_from_db()
     assert (change.reason, change.new_deadline) == ("원래 사유", _days(17))
+
+
+def test_an_upload_batch_status_is_not_edited_in_its_form(staff_client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from courses.models import ImportBatch
+
+    course = factories.course()
+    data = (
+        "휴대폰,이름,생년월일,과정코드,수강기한\n"
+        f"01012340009,홍길동,1975-01-02,{course.code},{_days(7)}\n"
+    )
+    staff_client.post(
+        reverse("admin:courses_upload"), {"file": SimpleUploadedFile("a.csv", data.encode())}
+    )
+    batch = ImportBatch.objects.get()
+    status = batch.status
+    staff_client.post(
+        reverse("admin:courses_importbatch_change", args=[batch.pk]),
+        {"status": ImportBatch.Status.CONFIRMED, "created_count": "1"},
+    )
+    batch.refresh_from_db()
+    assert (batch.status, batch.created_count) == (status, 0)
+    assert not Enrollment.objects.exists()
