@@ -14,7 +14,6 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.forms import BirthDateField, PhoneField
 from accounts.models import (
@@ -30,6 +29,7 @@ from accounts.models import (
     TransportCompany,
     User,
 )
+from accounts.phone import normalize_phone
 from accounts.services.access import AccessRequestRefused, access_request_decide
 from accounts.services.inquiries import inquiry_answer
 from accounts.services.provisioning import account_force_register
@@ -46,6 +46,7 @@ from accounts.services.roster_import import (
 from accounts.upload_templates import roster_template_response
 from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
+from portal.admin_history import HistoryAdmin
 
 # The admin login goes through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -59,20 +60,20 @@ def _saved_message(upload: RosterImport) -> str:
 
 
 @admin.register(RegionalHQ)
-class RegionalHQAdmin(SimpleHistoryAdmin):
+class RegionalHQAdmin(HistoryAdmin):
     list_display = ["name", "phone"]
     search_fields = ["name"]
 
 
 @admin.register(FranchiseOffice)
-class FranchiseOfficeAdmin(SimpleHistoryAdmin):
+class FranchiseOfficeAdmin(HistoryAdmin):
     list_display = ["name", "phone", "regional_hq"]
     list_select_related = ["regional_hq"]
     search_fields = ["name"]
 
 
 @admin.register(TransportCompany)
-class TransportCompanyAdmin(SimpleHistoryAdmin):
+class TransportCompanyAdmin(HistoryAdmin):
     list_display = ["name", "phone", "franchise_office", "regional_hq"]
     list_select_related = ["franchise_office", "regional_hq"]
     search_fields = ["name"]
@@ -150,7 +151,7 @@ class RosterEntryForm(forms.ModelForm):
 
 
 @admin.register(RosterEntry)
-class RosterEntryAdmin(SimpleHistoryAdmin):
+class RosterEntryAdmin(HistoryAdmin):
     form = RosterEntryForm
     list_display = ["phone", "name", "birth_date", "transport_company", "driver_type", "user"]
     list_select_related = ["transport_company", "user"]
@@ -296,7 +297,7 @@ class PartnerChangeForm(UserChangeForm):
 
 
 @admin.register(User)
-class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
+class PartnerAdmin(HistoryAdmin, UserAdmin):
     form = PartnerChangeForm
     list_display = [
         "username",
@@ -331,16 +332,35 @@ class PartnerAdmin(SimpleHistoryAdmin, UserAdmin):
     readonly_fields = ["password_changed_at", "provisioned_at", "withdrawn_at"]
 
 
+class RejectForm(forms.Form):
+    rejection_reason = forms.CharField(
+        label="반려 사유 (파트너에게 문자로 보내고 회원정보 화면에 보입니다)",
+        max_length=200,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "반려 사유를 적어 주세요. 파트너에게 문자로 갑니다."},
+    )
+
+
 @admin.register(AccessRequest)
-class AccessRequestAdmin(SimpleHistoryAdmin):
-    list_display = ["created_at", "user", "service", "status", "decided_by"]
+class AccessRequestAdmin(HistoryAdmin):
+    list_display = [
+        "created_at",
+        "partner_name",
+        "partner_phone",
+        "service",
+        "status",
+        "decided_by",
+    ]
     list_filter = ["status", "service"]
     list_select_related = ["user", "service", "decided_by"]
+    search_fields = ["user__name", "user__phone", "service__name"]
+    search_help_text = "이름, 휴대폰 번호(하이픈 있어도 됨), 서비스 이름으로 찾습니다."
     readonly_fields = [
         "user",
         "service",
         "reason",
         "status",
+        "rejection_reason",
         "created_at",
         "decided_at",
         "decided_by",
@@ -350,6 +370,7 @@ class AccessRequestAdmin(SimpleHistoryAdmin):
         "service",
         "reason",
         "status",
+        "rejection_reason",
         "staff_note",
         "created_at",
         "decided_at",
@@ -357,15 +378,33 @@ class AccessRequestAdmin(SimpleHistoryAdmin):
     ]
     actions = ["approve", "reject"]
 
+    @admin.display(description="이름", ordering="user__name")
+    def partner_name(self, obj: AccessRequest) -> str:
+        return obj.user.name
+
+    @admin.display(description="휴대폰", ordering="user__phone")
+    def partner_phone(self, obj: AccessRequest) -> str:
+        return obj.user.phone or ""
+
+    def get_search_results(self, request, queryset, search_term):
+        # A whole phone number however typed; else a name, a service or part of a number.
+        with contextlib.suppress(ValidationError):
+            search_term = normalize_phone(search_term)
+        return super().get_search_results(request, queryset, search_term)
+
     def has_add_permission(self, request) -> bool:
         return False
 
-    def _decide(self, request, queryset, approve: bool) -> None:
+    def _decide(self, request, queryset, approve: bool, rejection_reason: str = "") -> None:
         done = 0
         for row in queryset.filter(status=AccessRequestStatus.PENDING):
             try:
                 access_request_decide(
-                    access_request=row, approve=approve, staff=request.user, note=row.staff_note
+                    access_request=row,
+                    approve=approve,
+                    staff=request.user,
+                    note=row.staff_note,
+                    rejection_reason=rejection_reason,
                 )
                 done += 1
             except AccessRequestRefused:
@@ -376,13 +415,32 @@ class AccessRequestAdmin(SimpleHistoryAdmin):
     def approve(self, request, queryset):
         self._decide(request, queryset, True)
 
-    @admin.action(description="선택한 신청 반려 (문자 발송)")
+    @admin.action(description="선택한 신청 반려 (사유 입력, 문자 발송)")
     def reject(self, request, queryset):
-        self._decide(request, queryset, False)
+        """반려 asks for its reason on the same step; the SMS and the partner see it."""
+        pending = queryset.filter(status=AccessRequestStatus.PENDING)
+        if not pending.exists():
+            self.message_user(request, "검토 중인 신청을 고르세요.", messages.WARNING)
+            return None
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            self._decide(
+                request, pending, False, rejection_reason=form.cleaned_data["rejection_reason"]
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "권한 신청 반려",
+            "form": form,
+            "requests": pending.select_related("user", "service"),
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/accessrequest/reject.html", context)
 
 
 @admin.register(SignupInquiry)
-class SignupInquiryAdmin(SimpleHistoryAdmin):
+class SignupInquiryAdmin(HistoryAdmin):
     list_display = ["created_at", "name", "phone", "service", "answered_at"]
     list_filter = ["service", ("answered_at", admin.EmptyFieldListFilter)]
     list_select_related = ["service"]
@@ -411,7 +469,18 @@ class SignupInquiryAdmin(SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         if "answer" in form.changed_data and obj.answer.strip():
-            inquiry_answer(inquiry=obj, answer=obj.answer, staff=request.user)
+            answered = inquiry_answer(inquiry=obj, answer=obj.answer, staff=request.user)
+            if answered.texted:
+                self.message_user(
+                    request, f"답변을 저장했고 {obj.phone} 번호로 답변 문자를 보냈습니다."
+                )
+            else:
+                self.message_user(
+                    request,
+                    "답변을 고쳤습니다. 답변 문자는 처음 답변할 때 보냈으므로 다시 보내지 "
+                    "않았습니다.",
+                    messages.WARNING,
+                )
         else:
             super().save_model(request, obj, form, change)
 

@@ -10,6 +10,7 @@ from allauth.socialaccount.forms import SignupForm as SocialSignupForm
 from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from accounts.models import AccessRequest, RosterEntry, Service, User
 from accounts.phone import normalize_phone, phone_display
@@ -124,7 +125,21 @@ def _check_new_passwords(form: forms.Form, user: User) -> None:
 LOGIN_PREFILL_SESSION_KEY = "accounts_login_prefill"
 
 
+def is_staff_sign_in(request) -> bool:
+    """The login was asked for by the admin (allauth's ``secure_admin_login`` sends staff
+    here with ``next`` inside it): staff IDs are usernames, not phone numbers."""
+    if request is None:
+        return False
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    return target.startswith(reverse("admin:index"))
+
+
 class PartnerLoginForm(LoginForm):
+    """allauth's login with the partner's labels, or the staff's on the admin's way in.
+
+    One form and one view for both, so the admin login keeps allauth's rate limits.
+    """
+
     def __init__(self, *args, **kwargs) -> None:
         request = context.request
         if not args and "data" not in kwargs and request is not None:
@@ -132,10 +147,16 @@ class PartnerLoginForm(LoginForm):
             if prefill:
                 kwargs.setdefault("initial", {})["login"] = prefill
         super().__init__(*args, **kwargs)
+        self.staff_sign_in = is_staff_sign_in(request)
         login = self.fields["login"]
-        login.label = "아이디 (휴대폰 번호)"
-        login.help_text = "숫자 11자리 (예: 010-1234-5678)"
-        login.widget.attrs.update({"inputmode": "tel", "autocomplete": "username"})
+        if self.staff_sign_in:
+            login.label = "아이디"
+            login.help_text = "직원 계정의 아이디"
+            login.widget.attrs.update({"autocomplete": "username"})
+        else:
+            login.label = "아이디 (휴대폰 번호)"
+            login.help_text = "숫자 11자리 (예: 010-1234-5678)"
+            login.widget.attrs.update({"inputmode": "tel", "autocomplete": "username"})
         login.widget.attrs.pop("placeholder", None)
         password = self.fields["password"]
         password.label = "비밀번호"

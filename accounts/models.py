@@ -352,6 +352,8 @@ class AccessRequest(models.Model):
         default=AccessRequestStatus.PENDING,
     )
     staff_note = models.TextField("처리 메모", blank=True)
+    # Shown to the partner: in the rejection SMS and on their service list.
+    rejection_reason = models.TextField("반려 사유", max_length=200, blank=True)
     created_at = models.DateTimeField("신청한 때", default=clock.now)
     decided_at = models.DateTimeField("처리한 때", null=True, blank=True)
     decided_by = models.ForeignKey(

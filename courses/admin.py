@@ -14,7 +14,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from simple_history.admin import SimpleHistoryAdmin
 
 from courses import selectors
 from courses.models import Course, DeadlineChange, Enrollment, ImportBatch, Lesson
@@ -29,6 +28,7 @@ from courses.upload_templates import enrollment_template_response
 from portal import clock
 from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
+from portal.admin_history import HistoryAdmin
 
 
 class LessonInline(admin.StackedInline):
@@ -48,7 +48,7 @@ class LessonInline(admin.StackedInline):
 
 
 @admin.register(Course)
-class CourseAdmin(SimpleHistoryAdmin):
+class CourseAdmin(HistoryAdmin):
     list_display = ["code", "title", "kind", "service", "is_active"]
     list_filter = ["kind", "service", "is_active"]
     search_fields = ["code", "title"]
@@ -173,7 +173,7 @@ class SingleEnrollmentForm(forms.Form):
 
 
 @admin.register(Enrollment)
-class EnrollmentAdmin(SimpleHistoryAdmin):
+class EnrollmentAdmin(HistoryAdmin):
     list_display = [
         "pk",
         "partner_phone",
@@ -231,6 +231,46 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def has_change_permission(self, request, obj=None) -> bool:
+        # An attempt changes only through its services (기한 바꾸기, 운행 가능 안내,
+        # 다시 수강 배정): its own page is read-only and a posted change form is refused.
+        return obj is None and super().has_change_permission(request)
+
+    def deadline_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """One attempt's 기한 바꾸기: the deadline service, with its reason and SMS."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        enrollment = get_object_or_404(
+            Enrollment.objects.select_related("user", "course"), pk=object_id
+        )
+        form = DeadlineForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            result = enrollments_deadline_change(
+                enrollment_ids=[enrollment.pk],
+                new_deadline=form.cleaned_data["new_deadline"],
+                reason=form.cleaned_data["reason"],
+                changed_by_id=request.user.pk,
+            )
+            if result.done:
+                self.message_user(
+                    request, "기한을 바꿨습니다. 바뀐 기한을 파트너에게 문자로 보냅니다."
+                )
+                return HttpResponseRedirect(
+                    reverse("admin:courses_enrollment_change", args=[enrollment.pk])
+                )
+            form.add_error(
+                "new_deadline",
+                "끝난 수강이거나 지금과 같은 기한, 또는 수강 시작일 전이라 바꾸지 않았습니다.",
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "수강 기한 바꾸기",
+            "form": form,
+            "enrollment": enrollment,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "courses/admin/deadline_form.html", context)
+
     # --- URLs -------------------------------------------------------------------------
 
     def get_urls(self):
@@ -248,6 +288,11 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
             ),
             path("reports/", self.admin_site.admin_view(self.reports_view), name="courses_reports"),
             path("penalty/", self.admin_site.admin_view(self.penalty_view), name="courses_penalty"),
+            path(
+                "<int:object_id>/deadline/",
+                self.admin_site.admin_view(self.deadline_view),
+                name="courses_enrollment_deadline",
+            ),
         ]
         return own + super().get_urls()
 

@@ -216,7 +216,11 @@ class Enrollment(models.Model):
         related_name="enrollments",
     )
 
-    history = HistoricalRecords(excluded_fields=["lessons_completed"])
+    history = HistoricalRecords(
+        excluded_fields=["lessons_completed"],
+        # The services say why (a deadline change carries its reason, up to 300 chars).
+        history_change_reason_field=models.TextField(null=True),
+    )
 
     class Meta:
         verbose_name = "수강"

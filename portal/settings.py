@@ -238,6 +238,11 @@ TIME_ZONE = "Asia/Seoul"
 USE_I18N = True
 USE_TZ = True
 
+# --- Change history ---------------------------------------------------------------------
+# A past version is read, never restored: every rule has its service (docs/admin.md,
+# "Rules in admin, history and reviews").
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- Static files ---------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

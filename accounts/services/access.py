@@ -20,6 +20,7 @@ class AccessRequestRefused(Exception):
         "already_member": "이미 정회원인 서비스입니다.",
         "pending": "이 서비스는 이미 신청해서 검토 중이에요. 결과는 문자로 알려 드려요.",
         "decided": "이미 처리된 신청입니다.",
+        "reason_required": "반려 사유를 적어 주세요. 파트너에게 문자로 갑니다.",
     }
 
     @property
@@ -42,11 +43,25 @@ def access_request_create(*, user: User, service: Service, reason: str) -> Acces
 
 @transaction.atomic
 def access_request_decide(
-    *, access_request: AccessRequest, approve: bool, staff: User, note: str = ""
+    *,
+    access_request: AccessRequest,
+    approve: bool,
+    staff: User,
+    note: str = "",
+    rejection_reason: str = "",
 ) -> AccessRequest:
-    """Approve (the badge appears) or reject; the partner gets an SMS either way."""
+    """Approve (the badge appears) or reject; the partner gets an SMS either way.
+
+    accounts.md, "Member info": approve or reject, with an SMS either way. A rejection
+    carries its reason (docs/accounts.md, "Access requests"): kept on the request as
+    ``rejection_reason``, where the partner's service list reads it, and sent in the
+    SMS. ``note`` is staff's own memo and is never shown to the partner.
+    """
     from portal.sms.services import sms_queue
 
+    reason = rejection_reason.strip()
+    if not approve and not reason:
+        raise AccessRequestRefused("reason_required")
     row = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
     if row.status != AccessRequestStatus.PENDING:
         raise AccessRequestRefused("decided")
@@ -54,7 +69,8 @@ def access_request_decide(
     row.decided_at = clock.now()
     row.decided_by = staff
     row.staff_note = note
-    row._change_reason = "승인" if approve else "반려"
+    row.rejection_reason = "" if approve else reason
+    row._change_reason = "승인" if approve else f"반려: {reason}"
     row.save()
     user = row.user
     if approve:
@@ -70,9 +86,7 @@ def access_request_decide(
             "회원정보에서 정회원 배지를 확인하세요."
         )
     else:
-        body = f"[파트너플레이스] {row.service.name} 권한 신청이 승인되지 않았어요."
-        if note:
-            body += f" 사유: {note[:60]}"
+        body = f"[파트너플레이스] {row.service.name} 권한 신청이 승인되지 않았어요. 사유: {reason}"
     if user.phone:
         sms_queue(
             to=user.phone, body=body, kind="access_request", idempotency_key=f"access:{row.pk}"

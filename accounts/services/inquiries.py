@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django.db import transaction
 
 from accounts.models import Service, SignupInquiry, User
 from portal import clock
+
+
+class InquiryAnswered(NamedTuple):
+    inquiry: SignupInquiry
+    texted: bool  # the answer SMS was queued now (only the first answer is texted)
 
 
 def inquiry_create(
@@ -22,7 +29,7 @@ def inquiry_create(
 
 
 @transaction.atomic
-def inquiry_answer(*, inquiry: SignupInquiry, answer: str, staff: User) -> SignupInquiry:
+def inquiry_answer(*, inquiry: SignupInquiry, answer: str, staff: User) -> InquiryAnswered:
     """Record staff's answer and text the asker that it is ready."""
     from portal.sms.services import sms_queue
 
@@ -31,6 +38,7 @@ def inquiry_answer(*, inquiry: SignupInquiry, answer: str, staff: User) -> Signu
     row.answer = answer.strip()
     row.answered_at = clock.now()
     row.answered_by = staff
+    row._change_reason = "답변" if first else "답변 고침"
     row.save()
     if first:
         sms_queue(
@@ -39,4 +47,4 @@ def inquiry_answer(*, inquiry: SignupInquiry, answer: str, staff: User) -> Signu
             kind="signup_inquiry",
             idempotency_key=f"inquiry:{row.pk}",
         )
-    return row
+    return InquiryAnswered(inquiry=row, texted=first)

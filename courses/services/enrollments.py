@@ -87,6 +87,7 @@ def enrollments_create(
     batch: ImportBatch | None = None,
     first_login_url: str = "",
     new_user_ids: frozenset[int] = frozenset(),
+    history_reason: str | None = None,
 ) -> list[int]:
     """Create one new attempt per spec, queue the enrollment SMS of each; return the ids.
 
@@ -137,7 +138,7 @@ def enrollments_create(
                 history_type="+",
                 when=now,
                 by_id=created_by_id,
-                reason=None,
+                reason=history_reason,
             )
             drafts = [
                 _enrolled_draft(spec, pk, title=titles[spec.course_id], url=first_login_url)
@@ -217,6 +218,7 @@ def enrollments_deadline_change(
                 )
             )
             enrollment.deadline = new_deadline
+            enrollment._change_reason = f"기한 변경: {reason}"
             changed.append(enrollment)
         result.skipped += len(enrollment_ids) - len(enrollments)
         DeadlineChange.objects.bulk_create(changes)
@@ -263,6 +265,7 @@ def enrollments_clear(*, enrollment_ids: Sequence[int], cleared_by_id: int) -> B
         for enrollment in eligible:
             enrollment.cleared_at = now
             enrollment.cleared_by_id = cleared_by_id
+            enrollment._change_reason = "운행 가능 안내"
             enrollment.save(update_fields=["cleared_at", "cleared_by"])
         sms_queue_many(
             drafts=[
@@ -316,7 +319,11 @@ def enrollments_reenroll(
                 deadline=deadline,
                 window_start=start,
             )
-        enrollments_create(specs=list(specs.values()), created_by_id=created_by_id)
+        enrollments_create(
+            specs=list(specs.values()),
+            created_by_id=created_by_id,
+            history_reason="다시 수강 배정 (새 차수, 처음부터)",
+        )
         result.done = len(specs)
         result.skipped = len(enrollment_ids) - len(specs)
     return result

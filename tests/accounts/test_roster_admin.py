@@ -142,7 +142,10 @@ def test_access_request_approve_and_reject_text_the_partner(client, staff, partn
     other = access_request_create(user=partner, service=services["taxi"], reason="택시도")
     url = reverse("admin:accounts_accessrequest_changelist")
     client.post(url, {"action": "approve", "_selected_action": [wanted.pk]})
-    client.post(url, {"action": "reject", "_selected_action": [other.pk]})
+    client.post(
+        url,
+        {"action": "reject", "_selected_action": [other.pk], "apply": "1", "rejection_reason": "x"},
+    )
     assert AccessRequest.objects.get(pk=wanted.pk).status == "approved"
     assert AccessRequest.objects.get(pk=other.pk).status == "rejected"
     assert partner.roster_entry.services.filter(code="blue").exists()
