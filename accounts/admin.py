@@ -44,9 +44,9 @@ from accounts.services.roster_import import (
     roster_imports_sweep,
 )
 from accounts.upload_templates import roster_template_response
+from portal.admin_history import HistoryAdmin
 from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
-from portal.admin_history import HistoryAdmin
 
 # The admin login goes through allauth's login, with its rate limits.
 admin.site.login = secure_admin_login(admin.site.login)

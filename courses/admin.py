@@ -26,9 +26,9 @@ from courses.services.enrollments import (
 )
 from courses.upload_templates import enrollment_template_response
 from portal import clock
+from portal.admin_history import HistoryAdmin
 from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
-from portal.admin_history import HistoryAdmin
 
 
 class LessonInline(admin.StackedInline):
