@@ -4,6 +4,8 @@ requests and sign-up inquiries. Staff edits are recorded with django-simple-hist
 
 from __future__ import annotations
 
+import contextlib
+
 from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.conf import settings
