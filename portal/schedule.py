@@ -7,6 +7,8 @@ the job is about a day.
 
 from celery.schedules import crontab
 
+from portal.env import env_int
+
 BEAT_SCHEDULE: dict[str, dict] = {
     # manage.py accounts_codes_purge [--date YYYY-MM-DD]: at night
     "accounts-codes-purge": {
@@ -18,10 +20,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.tasks.send_password_reminders",
         "schedule": crontab(minute=30, hour=10),
     },
-    # manage.py sms_sweep
+    # manage.py sms_sweep (SMS_SWEEP_EVERY_SECONDS: shorter in the production-shape check)
     "sms-sweep": {
         "task": "portal.sms.tasks.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": float(env_int("SMS_SWEEP_EVERY_SECONDS", 60)),
     },
     # manage.py courses_expire [--date YYYY-MM-DD]: after midnight, Korean time
     "courses-expire": {

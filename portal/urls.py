@@ -9,7 +9,6 @@ admin.site.index_title = "업무 메뉴"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("bench/hello", views.hello, name="bench_hello"),
     # The player's progress reports, the requests served most (portal/api.py).
     path("api/courses/", include("courses.api_urls")),
