@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from portal.media import CHUNK_BYTES
 from tests.courses import factories
-from tests.support.celery_worker import test_database_url
+from tests.support import celery_worker as worker_support
 
 ROOT = Path(__file__).resolve().parents[2]
 BIG = 200 * 1024 * 1024
@@ -107,7 +107,7 @@ def test_a_200_mb_range_barely_moves_the_server_memory(client, settings, tmp_pat
     port = _free_port()
     env = {
         **os.environ,
-        "DATABASE_URL": test_database_url(),
+        "DATABASE_URL": worker_support.test_database_url(),
         "MEDIA_ROOT": str(tmp_path),
         "DEBUG": "false",
         "MEDIA_ACCEL_REDIRECT": "",
