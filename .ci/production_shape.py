@@ -36,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from http.cookies import SimpleCookie
 from pathlib import Path
 
 import psycopg
@@ -370,11 +371,12 @@ class Browser:
         response = requests.request(
             method, self.base + path, headers=headers, allow_redirects=False, timeout=30, **kwargs
         )
-        for cookie in response.cookies:
-            if cookie.value:
-                self.cookies[cookie.name] = cookie.value
-            else:
-                self.cookies.pop(cookie.name, None)
+        for header in response.raw.headers.getlist("Set-Cookie"):
+            for name, morsel in SimpleCookie(header).items():
+                if morsel.value and morsel["max-age"] != "0" and "1970" not in morsel["expires"]:
+                    self.cookies[name] = morsel.value
+                else:  # deleted
+                    self.cookies.pop(name, None)
         return response
 
     def get(self, path: str, **kwargs) -> requests.Response:

@@ -32,6 +32,8 @@ SECRET_KEY = env_str(
     "development-only-key-not-for-production-use-0123456789abcdefghij",
     required=PRODUCTION,
 )
+# Rotation: the previous key stays here until the sessions and links it signed expire.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], required=PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of the portal, used in SMS links.
