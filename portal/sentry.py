@@ -13,6 +13,7 @@ def sentry_init(*, dsn: str, environment: str, traces_sample_rate: float) -> Non
         environment=environment,
         integrations=[DjangoIntegration(), CeleryIntegration()],
         traces_sample_rate=traces_sample_rate,
-        # Partners' phone numbers and names are personal data: not sent.
-        send_default_pii=False,
+        # Partners' phone numbers, names and passwords are personal data: no user, no
+        # form bodies, no local variables of the failing frames.
+        data_collection={"user_info": False, "http_bodies": [], "stack_frame_variables": False},
     )
