@@ -9,6 +9,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.contrib import messages
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,6 +19,7 @@ from accounts.phone import normalize_phone
 from accounts.services.kakao import KakaoOutcome, kakao_match
 from accounts.services.passwords import password_prompt_due
 from accounts.views.kakao import kakao_confirm_ask, kakao_login_profile, kakao_refused
+from portal.client_ip import client_ip
 
 PASSWORD_SET_SESSION_KEY = "accounts_password_set"  # noqa: S105 (a session key)
 KAKAO_REAUTH_SESSION_KEY = "accounts_kakao_reauth_at"
@@ -39,6 +41,13 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return True
+
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # Every per-IP limit of allauth (and of the portal, through allauth's limiter).
+        ip = client_ip(request)
+        if not ip:
+            raise PermissionDenied("Unable to determine client IP address")
+        return ip
 
     def login(self, request: HttpRequest, user) -> None:
         # Logging in only stamps last_login: not a change worth a history row.

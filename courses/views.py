@@ -26,7 +26,7 @@ from courses.services.progress import (
     text_lesson_confirm,
     video_progress_report,
 )
-from portal import clock
+from portal import clock, media
 from portal.csp import json_answer
 
 
@@ -221,7 +221,8 @@ _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 def lesson_media(request: HttpRequest, lesson_id: int, part: str) -> HttpResponse:
     """A lesson's video or captions file, for partners enrolled in its course.
 
-    Answers byte ranges, so that players can seek and resume.
+    Answers byte ranges, so that players can seek and resume; a range is streamed,
+    never read whole, and behind nginx the file is nginx's to send (portal/media.py).
     """
     if part not in {"video", "captions"}:
         raise Http404
@@ -238,14 +239,19 @@ def lesson_media(request: HttpRequest, lesson_id: int, part: str) -> HttpRespons
     field = None if lesson_row is None else getattr(lesson_row, f"{part}_file")
     if not field:
         raise Http404
+    content_type = "video/webm" if part == "video" else "text/vtt; charset=utf-8"
+    if field.name.endswith(".mp4"):
+        content_type = "video/mp4"
+    # Production: nginx sends the file and its ranges (portal/media.py).
+    response = media.accel_redirect(field.name, content_type=content_type)
+    if response is not None:
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
     try:
         size = field.size
         handle = field.open("rb")
     except OSError:
         raise Http404 from None
-    content_type = "video/webm" if part == "video" else "text/vtt; charset=utf-8"
-    if field.name.endswith(".mp4"):
-        content_type = "video/mp4"
     match = _RANGE.match(request.headers.get("Range", ""))
     if match and (match[1] or match[2]):
         if match[1]:
@@ -258,11 +264,9 @@ def lesson_media(request: HttpRequest, lesson_id: int, part: str) -> HttpRespons
             response = HttpResponse(status=416)
             response["Content-Range"] = f"bytes */{size}"
             return response
-        handle.seek(start)
-        data = handle.read(end - start + 1)
-        handle.close()
-        response = HttpResponse(data, status=206, content_type=content_type)
-        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        response = media.range_response(
+            handle, start=start, end=end, size=size, content_type=content_type
+        )
     else:
         response = FileResponse(handle, content_type=content_type)
     response["Accept-Ranges"] = "bytes"

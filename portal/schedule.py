@@ -9,6 +9,8 @@ import datetime as dt
 
 from celery.schedules import crontab
 
+from portal.env import env_int
+
 # Seoul wall times of the membership jobs (membership.md: everything turns at 04:00);
 # the membership replay and the jobs' commands read them from membership.jobs.DAILY_JOBS.
 MEMBERSHIP_DAILY_AT = dt.time(4, 0)
@@ -30,10 +32,10 @@ BEAT_SCHEDULE: dict[str, dict] = {
         "task": "accounts.tasks.send_password_reminders",
         "schedule": crontab(minute=30, hour=10),
     },
-    # manage.py sms_sweep
+    # manage.py sms_sweep (SMS_SWEEP_EVERY_SECONDS: shorter in the production-shape check)
     "sms-sweep": {
         "task": "portal.sms.tasks.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": float(env_int("SMS_SWEEP_EVERY_SECONDS", 60)),
     },
     # manage.py courses_expire [--date YYYY-MM-DD]: after midnight, Korean time
     "courses-expire": {

@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.env import env_bool, env_float, env_int, env_int_list, env_list, env_str
+from portal.logs import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PORTAL_VAR_DIR", str(BASE_DIR / "var")))
@@ -31,6 +32,8 @@ SECRET_KEY = env_str(
     "development-only-key-not-for-production-use-0123456789abcdefghij",
     required=PRODUCTION,
 )
+# Rotation: the previous key stays here until the sessions and links it signed expire.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"], required=PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address of the portal, used in SMS links.
@@ -58,6 +61,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz for probes, before host validation and the TLS redirect.
+    "portal.health.HealthMiddleware",
+    "portal.logs.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -339,14 +345,33 @@ UPLOADS_CONFIRM_TIMEOUT_MINUTES = env_int("UPLOADS_CONFIRM_TIMEOUT_MINUTES", 30)
 ROSTER_IMPORT_KEEP_HOURS = env_int("ROSTER_IMPORT_KEEP_HOURS", 24)
 ROSTER_IMPORT_INLINE_ROWS = env_int("ROSTER_IMPORT_INLINE_ROWS", 5000)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+# --- Operations (docs/operations.md) ---------------------------------------------------
+# Proxies of our own in front of the portal (TLS terminator, nginx): the client IP is
+# read from X-Forwarded-For that many places from the right (portal/client_ip.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+# nginx's internal location for lesson files: Django checks access, nginx sends the
+# file (X-Accel-Redirect). Empty: Django streams the file itself.
+MEDIA_ACCEL_REDIRECT = env_str("MEDIA_ACCEL_REDIRECT")
+# A scheduled job counts as missed when its due run has not started this long after.
+JOBS_LATE_AFTER_SECONDS = env_int("JOBS_LATE_AFTER_SECONDS", 600)
+# An outbox message due (or claimed) this long ago is stuck: readiness says so.
+SMS_STUCK_AFTER_SECONDS = env_int("SMS_STUCK_AFTER_SECONDS", 600)
+
+LOG_FORMAT = env_str("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from portal.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", MODE),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
 
 from portal.schedule import BEAT_SCHEDULE  # noqa: E402
 

@@ -9,7 +9,6 @@ admin.site.index_title = "업무 메뉴"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     # The player's progress reports (JSON answers for the player script).
     path("api/courses/", include("courses.api_urls")),
     # The partner pages called most come before the account pages' unprefixed include,

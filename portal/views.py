@@ -1,10 +1,10 @@
-"""Pages that belong to no single app: the home page, health check and error pages."""
+"""Pages that belong to no single app: the home page and error pages (the probes' answers
+are in portal/health.py)."""
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.shortcuts import render
 from django.template import loader
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 
@@ -14,11 +14,6 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@never_cache
-def healthz(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok", content_type="text/plain")
-
-
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
 

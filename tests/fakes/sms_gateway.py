@@ -271,6 +271,10 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(200, fake.stats())
         elif path == "/_fake/references":
             self._reply(200, {"references": fake.references()})
+        elif path == "/_fake/messages":
+            with fake._lock:
+                texts = [{"to": m["to"], "text": m["text"]} for m in fake.messages]
+            self._reply(200, {"messages": texts})
         elif path == "/_fake/reset" and method == "POST":
             fake.reset()
             self._reply(200, {})

@@ -12,10 +12,40 @@ COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
 def test_compose_names_the_production_services():
-    assert set(COMPOSE["services"]) == {"web", "worker", "beat", "postgres", "redis"}
+    assert set(COMPOSE["services"]) == {
+        "migrate",
+        "web",
+        "worker",
+        "beat",
+        "proxy",
+        "postgres",
+        "redis",
+    }
     assert "gunicorn" in COMPOSE["services"]["web"]["command"]
     assert "celery -A portal worker" in COMPOSE["services"]["worker"]["command"]
     assert "celery -A portal beat" in COMPOSE["services"]["beat"]["command"]
+    for service in ("web", "worker", "beat"):
+        assert COMPOSE["services"][service]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }
+
+
+def test_the_image_builds_with_the_build_script_ci_runs():
+    dockerfile = (ROOT / "Dockerfile").read_text().splitlines()
+    after_copy = dockerfile[dockerfile.index("COPY . .") :]
+    assert [line for line in after_copy if line.startswith("RUN ")] == ["RUN deploy/build"]
+    assert "production-shape" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_proxy_and_the_portal_agree_on_the_media_location():
+    proxy = COMPOSE["services"]["proxy"]
+    portal = COMPOSE["services"]["web"]["environment"]
+    assert proxy["environment"]["MEDIA_ACCEL_REDIRECT"] == portal["MEDIA_ACCEL_REDIRECT"]
+    assert "media:/app/var/media:ro" in proxy["volumes"]
+    assert "media:/app/var/media" in COMPOSE["services"]["web"]["volumes"]
+    template = (ROOT / "deploy" / "nginx" / "portal.conf.template").read_text()
+    for name in proxy["environment"]:
+        assert "${" + name + "}" in template, name
 
 
 def _portal_env(service: str) -> dict[str, str]:
