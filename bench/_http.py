@@ -82,11 +82,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-_WORKER_OPTIONS = {"-w", "--workers", "-k", "--worker-class", "--threads", "-t", "--timeout"}
+_WORKER_OPTIONS = {
+    "-c",
+    "--config",
+    "-w",
+    "--workers",
+    "-k",
+    "--worker-class",
+    "--threads",
+    "-t",
+    "--timeout",
+}
 
 
 def production_worker_options() -> list[str]:
-    """The web service's gunicorn worker options (workers, class, threads, timeout).
+    """The web service's gunicorn worker options (config file, workers, class, threads,
+    timeout).
 
     Read from the ``gunicorn`` command of ``docker-compose.yml``'s web service, or of
     the repository script that command runs. A ``gunicorn.conf.py`` in the repository
