@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-LABEL_CHARS = 12  # Korean characters that fit in the label column at 14 px
+LABEL_CHARS = 11  # Korean characters that fit in the label column at 16 px
 
 
 def _short(label: str) -> str:
