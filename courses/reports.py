@@ -29,7 +29,6 @@ REPORT_MAX_DAYS = 366
 PAST_WEEKS = 12  # the default period: this week and the 11 before it ...
 COMING_WEEKS = 4  # ... and the 4 after it, where the open attempts' deadlines are
 CHART_MAX_BARS = 40
-CHART_DIMENSIONS = ("course", "franchise", "region")
 
 
 def default_period(today: dt.date) -> Period:
@@ -202,9 +201,7 @@ def reports_page(model_admin, request: HttpRequest) -> HttpResponse:
         query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
         context.update(
             table=[(row, svg_charts.percent_text(row.completion_rate)) for row in rows],
-            chart=dimension_chart(dimension=dimension, rows=rows, period=period)
-            if dimension in CHART_DIMENSIONS
-            else None,
+            chart=dimension_chart(dimension=dimension, rows=rows, period=period),
             weeks=weeks,
             trend=trend_chart(weeks=weeks, period=period),
             period_query=urlencode(query),

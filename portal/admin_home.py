@@ -2,9 +2,9 @@
 (docs/admin.md, "Staff home and reports").
 
 Every count is one entry of :data:`STAFF_TASKS`: a label, the view permission of the
-list it links to, the list's address with its filter, and the query whose count is
-shown. The list's filter and the count read the same selector, so following the link
-shows exactly the rows counted.
+list it links to, the list's address with its filter, and the count. The list's
+filter and the count read the same selector, so following the link shows exactly the
+rows counted.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ class StaffTask:
     permission: str  # the view permission of the linked list
     url_name: str
     query_string: str  # the linked list's filter
-    rows: Callable[[], QuerySet]
+    count: Callable[[], int]  # one query
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,6 +37,10 @@ class ShownTask:
     unit: str
     count: int
     url: str
+
+
+def _count(rows: Callable[[], QuerySet]) -> Callable[[], int]:
+    return lambda: rows().count()
 
 
 def _access_requests_pending() -> QuerySet:
@@ -58,7 +62,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "courses.view_enrollment",
         "admin:courses_enrollment_changelist",
         "clearance=waiting",
-        clearance_queue,
+        _count(clearance_queue),
     ),
     StaffTask(
         "검토할 정회원 권한 신청",
@@ -66,7 +70,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "accounts.view_accessrequest",
         "admin:accounts_accessrequest_changelist",
         "status__exact=pending",
-        _access_requests_pending,
+        _count(_access_requests_pending),
     ),
     StaffTask(
         "답하지 않은 가입 문의",
@@ -74,7 +78,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "accounts.view_signupinquiry",
         "admin:accounts_signupinquiry_changelist",
         "answered_at__isempty=1",
-        _inquiries_unanswered,
+        _count(_inquiries_unanswered),
     ),
     StaffTask(
         "등록을 기다리는 수강 파일",
@@ -82,7 +86,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "courses.view_importbatch",
         "admin:courses_importbatch_changelist",
         "upload=waiting",
-        import_batches_waiting,
+        _count(import_batches_waiting),
     ),
     StaffTask(
         "등록하지 못한 수강 파일",
@@ -90,7 +94,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "courses.view_importbatch",
         "admin:courses_importbatch_changelist",
         "upload=failed",
-        import_batches_failed,
+        _count(import_batches_failed),
     ),
     StaffTask(
         "보내지 못한 문자",
@@ -98,7 +102,7 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "sms.view_outboxmessage",
         "admin:sms_outboxmessage_changelist",
         "status__exact=failed",
-        _sms_failed,
+        _count(_sms_failed),
     ),
 )
 
@@ -109,7 +113,7 @@ def staff_tasks(request) -> list[ShownTask]:
         ShownTask(
             label=task.label,
             unit=task.unit,
-            count=task.rows().count(),
+            count=task.count(),
             url=f"{reverse(task.url_name)}?{task.query_string}",
         )
         for task in STAFF_TASKS
