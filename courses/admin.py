@@ -378,10 +378,14 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
     # --- Reports ----------------------------------------------------------------------
 
     def reports_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         return reports.reports_page(self, request)
 
     def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
         """The list as filtered on its page (period, course, status, …), as a file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         if fmt not in exports.FORMATS:
             raise Http404
         try:
@@ -391,6 +395,8 @@ class EnrollmentAdmin(SimpleHistoryAdmin):
         return reports.enrollment_export(fmt, enrollments=changelist.get_queryset(request))
 
     def penalty_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         entries = selectors.penalty_list()
         fmt = request.GET.get("format")
         if fmt in exports.FORMATS:

@@ -128,3 +128,16 @@ def test_penalty_list_exports_xlsx_with_phone_text(staff_client):
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     [_header, row] = list(sheet.iter_rows())
     assert (row[0].value, row[0].data_type, row[1].value) == (user.phone, "s", "벌점대상")
+
+
+def test_reports_and_exports_need_the_view_permission(client):
+    from accounts.models import User
+
+    clerk = User.objects.create_user(username="clerk", password="x-Secret-123", is_staff=True)
+    client.force_login(clerk)
+    for url in (
+        REPORTS,
+        reverse("admin:courses_penalty") + "?format=xlsx",
+        reverse("admin:courses_enrollment_export", args=["xlsx"]),
+    ):
+        assert client.get(url).status_code == 403, url
