@@ -5,17 +5,16 @@ upload with preview; reports with CSV export; the penalty list. Admin views pars
 forms and call one domain function each.
 """
 
-import csv
-
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
-from courses import selectors
+from courses import reports, selectors, staff_queues
 from courses.models import Course, DeadlineChange, Enrollment, ImportBatch, Lesson
 from courses.services import imports
 from courses.services.enrollments import (
@@ -25,8 +24,9 @@ from courses.services.enrollments import (
     enrollments_resend_sms,
 )
 from courses.upload_templates import enrollment_template_response
-from portal import clock
+from portal import clock, exports
 from portal.admin_history import HistoryAdmin
+from portal.periods import PeriodListFilter
 from portal.progress import progress_refresh, upload_progress_context
 from portal.spreadsheets import DATE_FORMATS
 
@@ -188,7 +188,7 @@ class EnrollmentAdmin(HistoryAdmin):
     list_filter = [
         "course",
         "status",
-        ("deadline", admin.DateFieldListFilter),
+        ("deadline", PeriodListFilter),
         ClearanceFilter,
         FranchiseFilter,
         RegionFilter,
@@ -292,6 +292,11 @@ class EnrollmentAdmin(HistoryAdmin):
                 "<int:object_id>/deadline/",
                 self.admin_site.admin_view(self.deadline_view),
                 name="courses_enrollment_deadline",
+            ),
+            path(
+                "export/<str:fmt>/",
+                self.admin_site.admin_view(self.export_view),
+                name="courses_enrollment_export",
             ),
         ]
         return own + super().get_urls()
@@ -429,82 +434,29 @@ class EnrollmentAdmin(HistoryAdmin):
     # --- Reports ----------------------------------------------------------------------
 
     def reports_view(self, request: HttpRequest) -> HttpResponse:
-        dimension = request.GET.get("by", "course")
-        if dimension not in selectors.REPORT_DIMENSIONS:
-            dimension = "course"
-        label, _ = selectors.REPORT_DIMENSIONS[dimension]
-        rows = selectors.enrollment_report(dimension=dimension)
-        if request.GET.get("format") == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = (
-                f'attachment; filename="courses-report-{dimension}.csv"'
-            )
-            response.write("\ufeff")
-            writer = csv.writer(response)
-            writer.writerow([label, "배정", "수강 중", "수료", "만료", "전체", "수료율(%)"])
-            for row in rows:
-                writer.writerow(
-                    [
-                        row.label,
-                        row.assigned,
-                        row.in_progress,
-                        row.completed,
-                        row.expired,
-                        row.total,
-                        f"{100 * row.completion_rate:.1f}",
-                    ]
-                )
-            return response
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"수강 현황 ({label}별)",
-            "rows": rows,
-            "label": label,
-            "dimension": dimension,
-            "dimensions": [(key, value[0]) for key, value in selectors.REPORT_DIMENSIONS.items()],
-            "opts": self.model._meta,
-        }
-        return TemplateResponse(request, "courses/admin/reports.html", context)
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        return reports.reports_page(self, request)
+
+    def export_view(self, request: HttpRequest, fmt: str) -> HttpResponse:
+        """The list as filtered on its page (period, course, status, …), as a file."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        if fmt not in exports.FORMATS:
+            raise Http404
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:courses_enrollment_changelist"))
+        return reports.enrollment_export(fmt, enrollments=changelist.get_queryset(request))
 
     def penalty_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
         entries = selectors.penalty_list()
-        if request.GET.get("format") == "csv":
-            response = HttpResponse(content_type="text/csv; charset=utf-8")
-            response["Content-Disposition"] = (
-                f'attachment; filename="penalty-{clock.today().isoformat()}.csv"'
-            )
-            response.write("\ufeff")
-            writer = csv.writer(response)
-            writer.writerow(
-                [
-                    "휴대폰",
-                    "이름",
-                    "자격번호",
-                    "운수사",
-                    "지역본부",
-                    "과정",
-                    "차수",
-                    "기한",
-                    "만료된 때",
-                ]
-            )
-            for e in entries.iterator(chunk_size=2000):
-                entry = getattr(e.user, "roster_entry", None)
-                company = entry.transport_company.name if entry and entry.transport_company else ""
-                writer.writerow(
-                    [
-                        e.user.phone or "",
-                        e.user.name,
-                        e.user.qualification_no,
-                        company,
-                        e.region_name or "",
-                        e.course.title,
-                        e.attempt,
-                        e.deadline.isoformat(),
-                        e.expired_at.isoformat() if e.expired_at else "",
-                    ]
-                )
-            return response
+        fmt = request.GET.get("format")
+        if fmt in exports.FORMATS:
+            return reports.penalty_export(fmt)
         context = {
             **self.admin_site.each_context(request),
             "title": "리프레시 교육 미수료(운행 불이익 대상)",
@@ -584,6 +536,21 @@ class EnrollmentAdmin(HistoryAdmin):
         )
 
 
+class UploadStateFilter(admin.SimpleListFilter):
+    title = "처리"
+    parameter_name = "upload"
+
+    def lookups(self, request, model_admin):
+        return [("waiting", "등록을 기다림"), ("failed", "등록하지 못함")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "waiting":
+            return queryset.filter(pk__in=staff_queues.import_batches_waiting().values("pk"))
+        if self.value() == "failed":
+            return queryset.filter(pk__in=staff_queues.import_batches_failed().values("pk"))
+        return queryset
+
+
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
     list_display = [
@@ -596,6 +563,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
         "uploaded_by",
         "uploaded_at",
     ]
+    list_filter = [UploadStateFilter, "status"]
     exclude = ["packed_rows", "errors"]
     readonly_fields = [
         "file_name",

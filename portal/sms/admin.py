@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from portal.periods import PeriodListFilter
 from portal.sms.models import OutboxMessage, OutboxStatus
 from portal.sms.services import outbox_retry_failed
 
@@ -9,7 +10,12 @@ from portal.sms.services import outbox_retry_failed
 @admin.register(OutboxMessage)
 class OutboxMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "to", "kind", "status", "attempts", "sent_at", "short_error"]
-    list_filter = ["status", "kind", ("created_at", admin.DateFieldListFilter)]
+    list_filter = [
+        "status",
+        "kind",
+        ("created_at", admin.DateFieldListFilter),
+        ("created_at", PeriodListFilter),
+    ]
     search_fields = ["to", "=idempotency_key"]
     ordering = ["-created_at", "-id"]
     list_per_page = 50

@@ -157,8 +157,12 @@ def test_reports_and_csv_export(staff_client):
         page = staff_client.get(reverse("admin:courses_reports") + f"?by={by}")
         assert page.status_code == 200
     csv_text = (
-        staff_client.get(reverse("admin:courses_reports") + "?by=course&format=csv")
-        .content.decode("utf-8-sig")
+        b"".join(
+            staff_client.get(
+                reverse("admin:courses_reports") + "?by=course&format=csv"
+            ).streaming_content
+        )
+        .decode("utf-8-sig")
         .splitlines()
     )
     assert csv_text[0].startswith("과정,배정,수강 중,수료,만료,전체,수료율")
@@ -172,9 +176,8 @@ def test_penalty_list_has_expired_refresh_drivers_until_they_complete(staff_clie
     intro_user = factories.partner(name="입문만료")
     factories.enroll(intro_user, factories.course(kind=CourseKind.INTRO), deadline=clock.today())
     enrollments_expire(today=clock.today() + dt.timedelta(days=1))
-    csv_text = staff_client.get(reverse("admin:courses_penalty") + "?format=csv").content.decode(
-        "utf-8-sig"
-    )
+    response = staff_client.get(reverse("admin:courses_penalty") + "?format=csv")
+    csv_text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert "벌점대상" in csv_text and "입문만료" not in csv_text
     with clock.travel(clock.now() + dt.timedelta(days=2)):
         second = factories.enroll(user, refresh, deadline=clock.today() + dt.timedelta(days=5))
