@@ -6,7 +6,8 @@ data itself, compared by equality: whatever writes it (a progress report, staff 
 admin, an upload, the night job, raw SQL), a changed value is a different key, so no
 write has to remember to invalidate anything, and nothing stale is ever served. The
 Korean date, the active language and time zone and the script prefix are part of
-every key, so ``D-n`` countdowns and expiry labels change at midnight (Asia/Seoul).
+every key, so ``D-n`` countdowns and expiry labels change at midnight (Asia/Seoul), and
+so is the guide centre's open-now state that every page's footer shows.
 
 What differs between two requests with equal data is rendered per request: the CSRF
 token (per browser, masked anew for every response as Django does; see
@@ -38,6 +39,7 @@ from django.utils import timezone, translation
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import http_date
 
+from accounts.selectors import guide_centre_status
 from portal import clock
 
 # Stands for the CSRF token while a page is rendered for keeping; random per process,
@@ -68,6 +70,7 @@ def render_kept(
         template_name,
         key,
         clock.today(),
+        guide_centre_status(),
         translation.get_language(),
         timezone.get_current_timezone_name(),
         get_script_prefix(),

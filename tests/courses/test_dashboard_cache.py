@@ -284,3 +284,13 @@ def test_a_password_change_or_withdrawal_ends_the_kept_page(alice):
             User.objects.filter(pk=user.pk).update(is_active=False)
         response = browser.get(reverse("courses:dashboard"))
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_the_footer_follows_the_guide_centres_hours(client, alice):
+    monday = dt.date(2026, 11, 23)
+    with clock.travel(clock.at(monday, 7, 59)):
+        assert "지금은 상담 시간이 아니에요" in _page(client)
+    with clock.travel(clock.at(monday, 8, 0)):
+        assert "지금 상담 가능" in _page(client)
+    with clock.travel(clock.at(monday, 17, 0)):
+        assert "지금은 상담 시간이 아니에요" in _page(client)
