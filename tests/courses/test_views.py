@@ -88,8 +88,8 @@ def test_the_lesson_list_separates_title_and_state_for_screen_readers(client, al
     page = client.get(reverse("courses:enrollment", args=[enrollment.pk])).content.decode()
     title = course.lessons.get(position=1).title
     assert (
-        f'<span class="lesson-list__title">1. {title}</span>'
-        '<span class="visually-hidden">, </span>\n'
+        f'<span class="lesson-list__title">1. {title}'
+        '<span class="visually-hidden">,</span></span>\n'
         '        <span class="lesson-list__state">완료 · '
     ) in page
 
