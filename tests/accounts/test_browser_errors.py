@@ -214,3 +214,23 @@ def test_join_inquiry_errors(live_server, phone_page, services):
     expect(field_error(page, "이름")).not_to_be_empty()
     expect(field_error(page, "문의 내용")).not_to_be_empty()
     check(page)
+
+
+def test_a_rejected_access_request_in_the_service_list(live_server, any_page, partner, services):
+    from accounts.services.access import access_request_create, access_request_decide
+
+    staff = User.objects.create_user(username="staff-r", password="x", is_staff=True)
+    access_request_decide(
+        access_request=access_request_create(user=partner, service=services["blue"], reason="운행"),
+        approve=False,
+        staff=staff,
+        note="운수사 소속 확인이 필요해요",
+    )
+    page = any_page
+    confirmed(page, live_server, partner)
+    item = page.locator(".service-list__item", has_text="카카오 T 블루")
+    expect(item).to_contain_text("반려됨")
+    expect(item).to_contain_text("반려 사유: 운수사 소속 확인이 필요해요")
+    check(page)
+    item.get_by_role("link", name="다시 신청 (카카오 T 블루)").click()
+    expect(page.get_by_label("서비스")).to_have_value(str(services["blue"].pk))
