@@ -37,6 +37,10 @@ class AccountAdapter(DefaultAccountAdapter):
             "비밀번호를 새로 정해 주세요."
         ),
         "password_mismatch": "비밀번호가 맞지 않아요. 다시 입력해 주세요.",
+        "incorrect_password": (
+            "비밀번호가 맞지 않아요. 다시 입력하거나, 기억나지 않으면 로그아웃한 뒤 "
+            "'비밀번호 설정'으로 새로 정해 주세요."
+        ),
     }
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:

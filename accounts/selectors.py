@@ -20,12 +20,16 @@ class ServiceBadge:
     service: Service
     member: bool
     pending: bool
+    # The latest request for the service was turned down: 반려됨, with staff's reason.
+    rejected: bool = False
+    rejected_reason: str = ""
 
 
 def member_services(*, user: User) -> list[ServiceBadge]:
-    """Every service of the catalogue with a 정회원 badge only where the partner is in.
+    """Every service of the catalogue with a 정회원 badge only where the partner is in,
+    and the state of the partner's latest access request for each of the others.
 
-    Three queries: the catalogue, the partner's services, their pending requests.
+    Three queries: the catalogue, the partner's services, their access requests.
     """
     catalogue = list(Service.objects.all())
     member_ids = set(
@@ -33,15 +37,28 @@ def member_services(*, user: User) -> list[ServiceBadge]:
             "service_id", flat=True
         )
     )
-    pending_ids = set(
-        AccessRequest.objects.filter(user=user, status=AccessRequestStatus.PENDING).values_list(
-            "service_id", flat=True
-        )
+    latest: dict[int, tuple[str, str]] = {}
+    requests = (
+        AccessRequest.objects.filter(user=user)
+        .order_by("-created_at", "-pk")
+        .values_list("service_id", "status", "rejection_reason")
     )
-    return [
-        ServiceBadge(service=s, member=s.id in member_ids, pending=s.id in pending_ids)
-        for s in catalogue
-    ]
+    for service_id, status, reason in requests:
+        latest.setdefault(service_id, (status, reason))
+    badges = []
+    for s in catalogue:
+        status, reason = latest.get(s.id, ("", ""))
+        rejected = status == AccessRequestStatus.REJECTED
+        badges.append(
+            ServiceBadge(
+                service=s,
+                member=s.id in member_ids,
+                pending=status == AccessRequestStatus.PENDING,
+                rejected=rejected,
+                rejected_reason=reason.strip() if rejected else "",
+            )
+        )
+    return badges
 
 
 def member_roster_entry(*, user: User) -> RosterEntry | None:

@@ -60,6 +60,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             if enrollment.lesson_count
             else 0
         )
+    _point_to_newer_attempts(enrollments)
     for course in data.open_courses:
         course.enroll_url = reverse("courses:self_enroll", args=[course.pk])
     context = {
@@ -69,6 +70,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "open_courses": data.open_courses,
     }
     return render(request, "courses/dashboard.html", context)
+
+
+def _point_to_newer_attempts(enrollments: list[Enrollment]) -> None:
+    """Give each attempt ``newer``: the partner's latest attempt at the same course when
+    it is a later one (re-application), else None. An old attempt then points to it."""
+    newest: dict[int, Enrollment] = {}
+    for enrollment in enrollments:
+        known = newest.get(enrollment.course_id)
+        if known is None or enrollment.attempt > known.attempt:
+            newest[enrollment.course_id] = enrollment
+    for enrollment in enrollments:
+        latest = newest[enrollment.course_id]
+        enrollment.newer = latest if latest.attempt > enrollment.attempt else None
 
 
 @require_POST
@@ -91,15 +105,19 @@ def enrollment_detail(request: HttpRequest, enrollment_id: int) -> HttpResponse:
     enrollment = _own(request, enrollment_id)
     lessons = selectors.enrollment_lessons(enrollment=enrollment)
     next_lesson = next((lesson for lesson in lessons if not lesson.done), None)
+    history = selectors.attempt_history(enrollment=enrollment)
+    # A later attempt replaces "apply again": the old page points to it instead.
+    newer = history[0] if history and history[0].attempt > enrollment.attempt else None
     context = {
         "enrollment": enrollment,
         "lessons": lessons,
         "next_lesson": next_lesson,
         "days_left": selectors.days_left(deadline=enrollment.deadline),
-        "history": selectors.attempt_history(enrollment=enrollment),
+        "history": history,
+        "newer": newer,
         "contacts": (
             selectors.partner_contacts(user_id=request.user.pk)
-            if enrollment.status == EnrollmentStatus.EXPIRED
+            if enrollment.status == EnrollmentStatus.EXPIRED and newer is None
             else []
         ),
         "is_intro": enrollment.course.kind == CourseKind.INTRO,
@@ -169,9 +187,12 @@ def lesson_confirm(request: HttpRequest, enrollment_id: int, position: int) -> H
         .values_list("position", flat=True)
         .first()
     )
-    messages.success(request, "이 강의를 마쳤습니다.")
+    # Said on the next lesson's page: name the finished one, not "this lesson".
+    finished = f"'{current.position}. {current.title}' 강의를 마쳤습니다."
     if following is None:
+        messages.success(request, finished)
         return redirect(enrollment)
+    messages.success(request, f"{finished} 이어서 다음 강의입니다.")
     return redirect("courses:lesson", enrollment_id=enrollment.pk, position=following)
 
 

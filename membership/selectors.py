@@ -12,12 +12,12 @@ from membership.models import (
     Account,
     AttemptResult,
     ChargeAttempt,
+    EndReason,
     JournalEntry,
     Payback,
     Period,
     Rating,
     Refund,
-    RefundKind,
     Subscription,
     Usage,
 )
@@ -121,17 +121,20 @@ def payback_generation(*, qualification_no: str) -> int:
 
 
 def periods_paid(*, user) -> list[Period]:
-    """Every paid period as billed, in order, without those refunded in full by a
-    cooling-off withdrawal (membership.md, replay output ``periods``)."""
-    withdrawn_charges = Refund.objects.filter(user=user, kind=RefundKind.WITHDRAWAL).values(
-        "charge_id"
+    """Every paid period as billed, in order, without the periods of a subscription
+    ended by a cooling-off withdrawal (membership.md, replay output ``periods``).
+
+    The withdrawal undoes the join as if it never started, whatever staff had refunded
+    of the charge before: the subscription's end reason decides, not the refunds.
+    """
+    paid = ChargeAttempt.objects.filter(user=user, result=AttemptResult.APPROVED).values(
+        "period_id"
     )
-    paid = (
-        ChargeAttempt.objects.filter(user=user, result=AttemptResult.APPROVED)
-        .exclude(pk__in=withdrawn_charges)
-        .values("period_id")
+    return list(
+        Period.objects.filter(pk__in=paid)
+        .exclude(subscription__end_reason=EndReason.WITHDRAWN)
+        .order_by("start", "id")
     )
-    return list(Period.objects.filter(pk__in=paid).order_by("start", "id"))
 
 
 def duty_on_since(*, user_id: int, since: dt.datetime) -> bool:

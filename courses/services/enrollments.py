@@ -141,7 +141,13 @@ def enrollments_create(
                 reason=history_reason,
             )
             drafts = [
-                _enrolled_draft(spec, pk, title=titles[spec.course_id], url=first_login_url)
+                _enrolled_draft(
+                    spec,
+                    pk,
+                    title=titles[spec.course_id],
+                    url=first_login_url,
+                    attempt=attempts.get((spec.user_id, spec.course_id), 1),
+                )
                 for spec, pk in zip(specs, ids, strict=True)
             ]
         # Each attempt is new, and so is its message's key.
@@ -149,13 +155,17 @@ def enrollments_create(
     return ids
 
 
-def _enrolled_draft(spec: EnrollmentSpec, pk: int, *, title: str, url: str) -> SmsDraft:
+def _enrolled_draft(
+    spec: EnrollmentSpec, pk: int, *, title: str, url: str, attempt: int
+) -> SmsDraft:
     if spec.new_account:
         body = messages.enrolled_new_account(
             phone=spec.phone, course_title=title, deadline=spec.deadline, first_login_url=url
         )
     else:
-        body = messages.enrolled_existing_account(course_title=title, deadline=spec.deadline)
+        body = messages.enrolled_existing_account(
+            course_title=title, deadline=spec.deadline, attempt=attempt
+        )
     return messages.draft(
         to=spec.phone, body=body, kind=messages.KIND_ENROLLED, key=f"enrolled:{pk}"
     )
@@ -342,7 +352,7 @@ def enrollments_resend_sms(*, enrollment_ids: Sequence[int]) -> BulkResult:
             messages.draft(
                 to=e.user.phone,
                 body=messages.enrolled_existing_account(
-                    course_title=e.course.title, deadline=e.deadline
+                    course_title=e.course.title, deadline=e.deadline, attempt=e.attempt
                 ),
                 kind=messages.KIND_ENROLLED,
                 key=f"resend:{e.pk}:{stamp}",

@@ -42,12 +42,16 @@ def enrolled_new_account(
     )
 
 
-def enrolled_existing_account(*, course_title: str, deadline: dt.date) -> str:
-    return (
-        f"[파트너플레이스] '{course_title}' 교육이 배정되었습니다.\n"
-        f"수강 기한: {_date(deadline)}까지\n"
-        f"로그인: {login_url()}"
-    )
+def enrolled_existing_account(*, course_title: str, deadline: dt.date, attempt: int = 1) -> str:
+    """A re-application (attempt 2 or later) says so: it starts from zero (courses.md)."""
+    if attempt > 1:
+        assigned = (
+            f"[파트너플레이스] '{course_title}' 교육이 {attempt}차 수강으로 다시 "
+            "배정되었습니다. 지난 진도는 이어지지 않아 처음부터 들어야 합니다.\n"
+        )
+    else:
+        assigned = f"[파트너플레이스] '{course_title}' 교육이 배정되었습니다.\n"
+    return f"{assigned}수강 기한: {_date(deadline)}까지\n로그인: {login_url()}"
 
 
 def reminder(*, course_title: str, deadline: dt.date, days_left: int) -> str:

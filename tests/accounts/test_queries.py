@@ -43,7 +43,7 @@ def test_home_page_for_a_partner(confirmed, django_assert_num_queries):
 
 def test_member_info_page(confirmed, django_assert_num_queries, services):
     # 1. session (none when cached)  2. user  3. roster entry with company, office and HQ
-    # 4. service catalogue  5. the partner's services  6. pending access requests
+    # 4. service catalogue  5. the partner's services  6. their access requests
     with django_assert_num_queries(session_queries() + 5):
         page = confirmed.get(reverse("accounts:member_info"))
     assert page.status_code == 200

@@ -75,3 +75,12 @@ def test_member_info_after_password_check(client, partner):
     text = page.content.decode()
     assert page.status_code == 200
     assert "정회원" in text and "회원탈퇴" in text and "수정" in text
+
+
+def test_login_message_greets_by_name_with_the_phone_as_read(client, partner):
+    response = client.post(
+        reverse("account_login"), {"login": "010 1234 5678", "password": PASSWORD}, follow=True
+    )
+    page = response.content.decode()
+    assert "김기사 님, 반갑습니다. 로그인했어요 (아이디 010-1234-5678)." in page
+    assert "01012345678" not in page

@@ -11,6 +11,7 @@ import re
 
 import pytest
 from django.test import Client
+from playwright.sync_api import expect
 
 from accounts.models import User
 from courses.media import captions_generate, video_generate
@@ -23,7 +24,7 @@ from courses.models import (
     LessonKind,
     LessonProgress,
 )
-from courses.services.enrollments import enrollments_expire
+from courses.services.enrollments import enrollments_expire, enrollments_reenroll
 from courses.services.progress import text_lesson_confirm
 from portal import clock
 from portal.sms.models import OutboxMessage
@@ -213,6 +214,16 @@ def test_every_partner_page_is_accessible(any_page, live_server, media):
         user, factories.course(code="LAPSED", kind=CourseKind.REFRESH), deadline=clock.today()
     )
     enrollments_expire(today=clock.today() + dt.timedelta(days=1))
+    # An expired attempt re-applied for (it points to the new one) next to one that was not.
+    stale = factories.enroll(
+        user, factories.course(code="AGAIN", kind=CourseKind.REFRESH), deadline=clock.today()
+    )
+    enrollments_expire(today=clock.today() + dt.timedelta(days=1))
+    enrollments_reenroll(
+        enrollment_ids=[stale.pk],
+        deadline=clock.today() + dt.timedelta(days=7),
+        created_by_id=factories.staff().pk,
+    )
     _logged_in(any_page, live_server, user)
     for path in (
         "/courses/",
@@ -223,6 +234,7 @@ def test_every_partner_page_is_accessible(any_page, live_server, media):
         f"/courses/{done.pk}/certificate/",
         f"/courses/{lapsed.pk}/",
         f"/courses/{lapsed.pk}/lessons/1/",
+        f"/courses/{stale.pk}/",
     ):
         response = any_page.goto(live_server.url + path)
         assert response.status == 200, path
@@ -239,7 +251,7 @@ def test_without_javascript_text_lessons_work_and_video_explains(no_js_page, liv
     assert no_js_page.get_by_role("link", name="영상 파일 바로 열기").count() == 1
     no_js_page.get_by_role("link", name="다음 강의 →").click()
     no_js_page.get_by_role("button", name="다 읽었어요").click()
-    assert "이 강의를 마쳤습니다" in no_js_page.inner_text("main")
+    assert "'2. 운행 수칙' 강의를 마쳤습니다" in no_js_page.inner_text("main")
     enrollment.refresh_from_db()
     assert enrollment.lessons_completed == 1
 
@@ -259,3 +271,26 @@ def test_no_sideways_scroll_at_320px(browser, live_server, media):
         page.goto(live_server.url + path)
         assert_no_horizontal_scroll(page)
     context.close()
+
+
+def test_lesson_list_keeps_title_and_state_apart_at_360(phone_page, live_server, media):
+    # "소개완료 · 영상": the state must sit under the title, and be read apart from it.
+    user = factories.partner()
+    course = _course(media)
+    enrollment = factories.enroll(user, course)
+    text_lesson_confirm(enrollment=enrollment, lesson=course.lessons.get(position=2))
+    _logged_in(phone_page, live_server, user)
+    phone_page.goto(live_server.url + f"/courses/{enrollment.pk}/")
+    items = phone_page.locator(".lesson-list__item a")
+    for index, (name, state) in enumerate(
+        [("1. 블루 서비스 소개", "아직 안 들음 · 영상"), ("2. 운행 수칙", "완료 · 글")]
+    ):
+        link = items.nth(index)
+        # Read with a pause between them (Chromium may put a space before the comma).
+        expect(link).to_have_accessible_name(
+            re.compile(rf"^{re.escape(name)} ?, {re.escape(state)}$")
+        )
+        title = link.locator(".lesson-list__title").bounding_box()
+        below = link.locator(".lesson-list__state").bounding_box()
+        assert below["y"] >= title["y"] + title["height"] - 1, (name, title, below)
+    _check(phone_page)

@@ -168,6 +168,12 @@ def test_reapplication_is_a_new_attempt_from_zero_and_the_old_one_stays():
     first.refresh_from_db()
     assert first.status == EnrollmentStatus.EXPIRED
     assert LessonProgress.objects.filter(enrollment=first, completed_at__isnull=False).count() == 1
+    # The SMS says which attempt this is and that it starts from zero.
+    [first_sms, second_sms] = sorted(sms("enrolled:"), key=lambda m: m.id)
+    assert "차 수강" not in first_sms.body
+    assert f"'{course.title}' 교육이 2차 수강으로 다시 배정되었습니다" in second_sms.body
+    assert "처음부터 들어야 합니다" in second_sms.body
+    assert "2026년 3월 22일" in second_sms.body
 
 
 def test_deadline_changes_keep_full_history_and_tell_the_partner():

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from accounts.models import RosterEntry
 from courses.models import CourseKind, Enrollment, EnrollmentStatus, LessonProgress
-from courses.services.enrollments import enrollments_expire
+from courses.services.enrollments import enrollments_expire, enrollments_reenroll
 from courses.services.progress import lesson_open, text_lesson_confirm
 from portal import clock
 from tests.courses import factories
@@ -67,6 +67,74 @@ def test_text_lesson_confirm_moves_to_the_next_lesson(client, alice):
     assert response["Location"] == reverse("courses:lesson", args=[enrollment.pk, 2])
     enrollment.refresh_from_db()
     assert enrollment.lessons_completed == 1
+
+
+def test_the_completion_banner_names_the_finished_lesson(client, alice):
+    # The banner shows on the next lesson's page: it must not read as that lesson's state.
+    course = factories.course(videos=0, texts=2)
+    enrollment = factories.enroll(alice, course)
+    first = course.lessons.get(position=1)
+    response = client.post(reverse("courses:lesson_confirm", args=[enrollment.pk, 1]), follow=True)
+    page = response.content.decode()
+    assert f"&#x27;1. {first.title}&#x27; 강의를 마쳤습니다. 이어서 다음 강의입니다." in page
+    assert "이 강의를 마쳤습니다" not in page
+    response = client.post(reverse("courses:lesson_confirm", args=[enrollment.pk, 2]), follow=True)
+    assert "모든 강의를 마쳤습니다" in response.content.decode()
+
+
+def test_the_lesson_list_separates_title_and_state_for_screen_readers(client, alice):
+    course = factories.course(videos=0, texts=2)
+    enrollment = factories.enroll(alice, course)
+    text_lesson_confirm(enrollment=enrollment, lesson=course.lessons.get(position=1))
+    page = client.get(reverse("courses:enrollment", args=[enrollment.pk])).content.decode()
+    title = course.lessons.get(position=1).title
+    assert (
+        f'<span class="lesson-list__title">1. {title}'
+        '<span class="visually-hidden">,</span></span>\n'
+        '        <span class="lesson-list__state">완료 · '
+    ) in page
+
+
+def _expired_then_reenrolled(alice) -> tuple[Enrollment, Enrollment]:
+    factories.organisation(alice)
+    course = factories.course(kind=CourseKind.INTRO)
+    first = factories.enroll(alice, course, deadline=clock.today())
+    enrollments_expire(today=clock.today() + dt.timedelta(days=1))
+    enrollments_reenroll(
+        enrollment_ids=[first.pk],
+        deadline=clock.today() + dt.timedelta(days=10),
+        created_by_id=factories.staff().pk,
+    )
+    return first, Enrollment.objects.get(course=course, attempt=2)
+
+
+def test_an_old_attempt_points_to_the_new_one(client, alice):
+    first, second = _expired_then_reenrolled(alice)
+    page = client.get(reverse("courses:enrollment", args=[first.pk])).content.decode()
+    assert "2차 수강이 배정되었습니다" in page
+    assert f'href="{reverse("courses:enrollment", args=[second.pk])}">2차 수강으로 가기' in page
+    # No "apply again", no office numbers: the driver has nothing to phone about.
+    assert "다시 신청한 뒤" not in page
+    assert "02-200-0000" not in page and "02-100-0000" not in page
+    dashboard = client.get(reverse("courses:dashboard")).content.decode()
+    expired = dashboard.split('id="expired-heading"')[1]
+    assert "2차 수강이 배정되었으니 그 수강에서 처음부터 들어 주세요" in expired
+    assert f'href="{reverse("courses:enrollment", args=[second.pk])}">2차 수강으로 가기' in expired
+    assert "연락처 보기" not in expired
+
+
+def test_the_expired_card_says_what_to_do(client, alice):
+    course = factories.course()
+    enrollment = factories.enroll(alice, course, deadline=clock.today())
+    enrollments_expire(today=clock.today() + dt.timedelta(days=1))
+    dashboard = client.get(reverse("courses:dashboard")).content.decode()
+    expired = dashboard.split('id="expired-heading"')[1]
+    assert "소속 가맹점이나 지역본부에 교육을 다시 신청하세요" in expired
+    assert "처음부터 듣습니다" in expired
+    assert (
+        f'href="{reverse("courses:enrollment", args=[enrollment.pk])}">신청할 곳 연락처 보기'
+        in (expired)
+    )
 
 
 def test_video_lesson_without_javascript_explains_the_player(client, alice):

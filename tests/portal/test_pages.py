@@ -1,5 +1,7 @@
 """The shell every page shares: header menu, home page, error pages, security headers."""
 
+import datetime as dt
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -122,3 +124,34 @@ def test_json_answers_carry_the_closed_data_policy_and_pages_the_configured_one(
         assert answer["X-Frame-Options"] == "DENY"
     page = client.get(reverse("courses:dashboard"))
     assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    ("when", "shown"),
+    [
+        ((2026, 11, 23, 10, 0), "지금 상담 가능"),  # Monday
+        ((2026, 11, 22, 10, 0), "지금은 상담 시간이 아니에요"),  # Sunday
+        ((2026, 10, 9, 10, 0), "지금은 상담 시간이 아니에요"),  # 한글날
+    ],
+)
+def test_footer_says_whether_the_guide_centre_is_open_now(client, when, shown):
+    from portal import clock
+
+    with clock.travel(clock.aware(dt.datetime(*when))):
+        footer = client.get("/").content.decode().split('<footer class="site-footer">')[1]
+    assert shown in footer
+    assert f'href="{reverse("accounts:join_index")}">파트너 가입</a>' in footer
+    assert f'href="{reverse("accounts:guide_centre")}">상담 안내</a>' in footer
+
+
+def test_partner_join_is_linked_from_home_menu_login_and_signup(client):
+    join = f'href="{reverse("accounts:join_index")}">파트너 가입</a>'
+    home = client.get("/").content.decode()
+    main = home.split('<main id="main"')[1].split("</main>")[0]
+    menu = home.split('<nav class="member-menu__panel" aria-label="회원 메뉴">')[1].split("</nav>")[
+        0
+    ]
+    assert join in main and join in menu
+    for name in ("account_login", "account_signup"):
+        page = client.get(reverse(name)).content.decode()
+        assert join in page.split('<main id="main"')[1].split("</main>")[0], name
