@@ -10,6 +10,7 @@ from membership.models import Account, JournalEntry
 from membership.replay import _run, scenario_parse
 from membership.services.reconcile import ledger_reconcile
 from tests.membership.test_properties import scenario_of
+from tests.support.ledger import sqlite_guards_lifted
 
 pytestmark = pytest.mark.django_db
 
@@ -40,13 +41,18 @@ def test_a_clean_ledger_reconciles(history):
 def corrupt(entry_id: int, amount: int) -> None:
     """What a careless hand in the database does, bypassing every guard."""
     with connection.cursor() as cursor:
+        restore = []
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = replica")
+        else:
+            restore = sqlite_guards_lifted(cursor, ["membership_journalentry"])
         cursor.execute(
             "UPDATE membership_journalentry SET amount = %s WHERE id = %s", [amount, entry_id]
         )
         if connection.vendor == "postgresql":
             cursor.execute("SET session_replication_role = DEFAULT")
+        for sql in restore:
+            cursor.execute(sql)
 
 
 def test_a_hand_corrupted_entry_is_found(history):

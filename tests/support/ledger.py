@@ -22,6 +22,20 @@ def ledger_tables() -> list[str]:
     ]
 
 
+def sqlite_guards_lifted(cursor, tables: list[str]) -> list[str]:
+    """Drop the SQLite triggers of ``tables``; return their statements, to restore."""
+    placeholders = ", ".join(["%s"] * len(tables))
+    cursor.execute(
+        "SELECT name, sql FROM sqlite_master "  # noqa: S608 (placeholders only)
+        f"WHERE type = 'trigger' AND tbl_name IN ({placeholders})",
+        tables,
+    )
+    triggers = cursor.fetchall()
+    for name, _ in triggers:
+        cursor.execute(f"DROP TRIGGER {connection.ops.quote_name(name)}")
+    return [sql for _, sql in triggers]
+
+
 def ledger_emptied() -> None:
     tables = ledger_tables()
     quote = connection.ops.quote_name
@@ -30,16 +44,8 @@ def ledger_emptied() -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")
             cursor.execute(f"TRUNCATE {', '.join(quote(table) for table in tables)} CASCADE")
             return
-        placeholders = ", ".join(["%s"] * len(tables))
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master "  # noqa: S608 (placeholders only)
-            f"WHERE type = 'trigger' AND tbl_name IN ({placeholders})",
-            tables,
-        )
-        triggers = cursor.fetchall()
-        for name, _ in triggers:
-            cursor.execute(f"DROP TRIGGER {quote(name)}")
+        restore = sqlite_guards_lifted(cursor, tables)
         for table in tables:
             cursor.execute(f"DELETE FROM {quote(table)}")  # noqa: S608 (names from the models)
-        for _, sql in triggers:
+        for sql in restore:
             cursor.execute(sql)
