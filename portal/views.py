@@ -13,7 +13,6 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html")
 
 
-@require_safe
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return HttpResponseNotFound(loader.render_to_string("404.html", request=request))
 

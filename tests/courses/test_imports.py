@@ -289,18 +289,3 @@ def test_packed_rows_come_back_as_they_were_written():
         for i in range(5000)
     ]
     assert len(rows_pack(many)) < len(str(many).encode()) / 4
-
-
-@pytest.mark.postgres
-@pytest.mark.django_db
-def test_packed_rows_are_stored_without_a_second_compression():
-    from django.db import connection
-
-    # Already zlib: PostgreSQL's own compression would only cost time at every preview.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attstorage FROM pg_attribute"
-            " WHERE attrelid = %s::regclass AND attname = 'packed_rows'",
-            [ImportBatch._meta.db_table],
-        )
-        assert cursor.fetchone() == ("e",)
