@@ -15,7 +15,7 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from accounts.models import AccessRequest, AccessRequestStatus, SignupInquiry
+from accounts.models import AccessRequest, AccessRequestStatus, RosterImport, SignupInquiry
 from courses.selectors import clearance_queue
 from courses.staff_queues import import_batches_failed, import_batches_waiting
 from portal.jobs import jobs_missed
@@ -50,6 +50,10 @@ def _access_requests_pending() -> QuerySet:
 
 def _inquiries_unanswered() -> QuerySet:
     return SignupInquiry.objects.filter(answered_at__isnull=True)
+
+
+def _roster_imports(status: str) -> Callable[[], QuerySet]:
+    return lambda: RosterImport.objects.filter(status=status)
 
 
 def _sms_failed() -> QuerySet:
@@ -96,6 +100,22 @@ STAFF_TASKS: tuple[StaffTask, ...] = (
         "admin:courses_importbatch_changelist",
         "upload=failed",
         _count(import_batches_failed),
+    ),
+    StaffTask(
+        "저장을 기다리는 명단 파일",
+        "건",
+        "accounts.view_rosterimport",
+        "admin:accounts_rosterimport_changelist",
+        "status__exact=preview",
+        _count(_roster_imports(RosterImport.Status.PREVIEW)),
+    ),
+    StaffTask(
+        "저장하지 못한 명단 파일",
+        "건",
+        "accounts.view_rosterimport",
+        "admin:accounts_rosterimport_changelist",
+        "status__exact=failed",
+        _count(_roster_imports(RosterImport.Status.FAILED)),
     ),
     StaffTask(
         "보내지 못한 문자",

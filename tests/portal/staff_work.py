@@ -5,7 +5,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from accounts.models import AccessRequest, AccessRequestStatus, SignupInquiry
+from accounts.models import AccessRequest, AccessRequestStatus, RosterImport, SignupInquiry
 from courses.models import CourseKind, ImportBatch
 from courses.services.enrollments import enrollments_clear
 from courses.services.progress import text_lesson_confirm
@@ -77,6 +77,23 @@ def make_staff_work(staff) -> dict[str, int]:
         **batch,
     )
 
+    roster = {"uploaded_by": staff, "uploaded_at": now, "expires_at": now + dt.timedelta(hours=24)}
+    RosterImport.objects.create(file_name="명단.xlsx", row_count=10, **roster)
+    RosterImport.objects.create(file_name="명단2.xlsx", row_count=10, **roster)
+    RosterImport.objects.create(
+        file_name="실패.xlsx",
+        status=RosterImport.Status.FAILED,
+        failure="OperationalError",
+        **roster,
+    )
+    RosterImport.objects.create(
+        file_name="저장됨.xlsx",
+        status=RosterImport.Status.CONFIRMED,
+        confirmed_at=now,
+        confirmed_by=staff,
+        **roster,
+    )
+
     sms = {"body": "본문", "kind": "notice", "created_at": now - dt.timedelta(hours=1)}
     OutboxMessage.objects.bulk_create(
         [
@@ -109,6 +126,8 @@ def make_staff_work(staff) -> dict[str, int]:
     )
     return {
         "제때 돌지 않은 예약 작업": 1,
+        "저장을 기다리는 명단 파일": 2,
+        "저장하지 못한 명단 파일": 1,
         "운행 가능 안내를 기다리는 입문 수료자": 3,
         "검토할 정회원 권한 신청": 2,
         "답하지 않은 가입 문의": 4,
