@@ -251,3 +251,17 @@ def test_a_row_others_point_at_cannot_be_deleted_or_renumbered(world, sql):
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM accounts_user WHERE id = %(partner)s", world)
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_rewritten_tables_leave_room_for_heap_only_updates():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, reloptions FROM pg_class"
+            " WHERE relname IN ('accounts_user', 'membership_subscription') ORDER BY relname"
+        )
+        assert cursor.fetchall() == [
+            ("accounts_user", ["fillfactor=90"]),
+            ("membership_subscription", ["fillfactor=50"]),
+        ]
