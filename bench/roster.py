@@ -99,7 +99,8 @@ def _worker(ctx) -> tuple[subprocess.Popen, Path]:
             f"bench-roster-{os.getpid()}@%h",
         ],
         cwd=ctx.root,
-        env=ctx.env(CELERY_TASK_ALWAYS_EAGER="false", PYTHONUNBUFFERED="1"),
+        # INFO: the worker says " ready." at that level.
+        env=ctx.env(CELERY_TASK_ALWAYS_EAGER="false", PYTHONUNBUFFERED="1", LOG_LEVEL="INFO"),
         stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
