@@ -258,7 +258,7 @@ class RosterImport(models.Model):
 
     file_name = models.CharField("파일 이름", max_length=255)
     status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PREVIEW)
-    # accounts.services.roster_import.rows_pack: compact JSON, zlib.
+    # portal.spreadsheets.rows_pack: compact JSON, zlib.
     packed_rows = models.BinaryField("저장할 줄", default=bytes)
     sample = models.JSONField("미리보기 줄", default=list)
     row_count = models.PositiveIntegerField("줄 수", default=0)

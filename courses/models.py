@@ -118,7 +118,7 @@ class ImportBatch(models.Model):
     file_sha256 = models.CharField("파일 지문", max_length=64, db_index=True)
     status = models.CharField("상태", max_length=10, choices=Status.choices, default=Status.PREVIEW)
     # The valid rows, kept from the preview to the confirmation: packed by
-    # ``courses.services.imports.rows_pack`` and read only to confirm.
+    # ``portal.spreadsheets.rows_pack`` and read only to confirm.
     packed_rows = models.BinaryField("등록할 행", default=bytes)
     valid_count = models.PositiveIntegerField("등록할 수 있는 행", default=0)
     errors = models.JSONField("잘못된 행", default=list)

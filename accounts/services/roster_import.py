@@ -16,9 +16,7 @@ import csv
 import dataclasses
 import datetime as dt
 import io
-import json
 import logging
-import zlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -34,7 +32,13 @@ from portal import clock
 from portal.bulk import collector_paused, history_rows_from_table, rows_insert
 from portal.lookups import any_chunks
 from portal.progress import progress_note
-from portal.spreadsheets import EXAMPLE_PHONE, EXAMPLE_ROW_REASON, parse_date
+from portal.spreadsheets import (
+    EXAMPLE_PHONE,
+    EXAMPLE_ROW_REASON,
+    parse_date,
+    rows_pack,
+    rows_unpack,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -222,15 +226,6 @@ def roster_import_preview(*, filename: str, content: bytes) -> ImportPreview:
     if not rows:
         return ImportPreview(rows=[], file_error="올릴 줄이 없습니다.")
     return ImportPreview(rows=rows)
-
-
-def rows_pack(rows: Sequence[list]) -> bytes:
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode(), level=1)
-
-
-def rows_unpack(packed: bytes | memoryview) -> list[list]:
-    return json.loads(zlib.decompress(packed)) if packed else []
 
 
 def roster_import_create(

@@ -12,11 +12,9 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
-import json
 import logging
 import operator
 import re
-import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from django.core.exceptions import ValidationError
@@ -34,7 +32,13 @@ from portal import clock
 from portal.bulk import collector_paused
 from portal.lookups import any_chunks
 from portal.progress import progress_note
-from portal.spreadsheets import EXAMPLE_PHONE, EXAMPLE_ROW_REASON, parse_date
+from portal.spreadsheets import (
+    EXAMPLE_PHONE,
+    EXAMPLE_ROW_REASON,
+    parse_date,
+    rows_pack,
+    rows_unpack,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -69,21 +73,6 @@ class ImportFileError(Exception):
 (R_LINE, R_PHONE, R_NAME, R_BIRTH, R_COURSE, R_DEADLINE, R_START, R_COMPANY, R_QUAL, R_KEY) = range(
     10
 )
-
-
-def rows_pack(rows: Sequence[list]) -> bytes:
-    """The valid rows of a preview as ``ImportBatch.packed_rows``: compact JSON, zlib.
-
-    100,000 rows are about 15 MB of JSON and 2 MB packed. The database keeps the bytes
-    as they are, where a JSON column would parse and compress the text again, and a
-    page that lists uploads reads no row of them.
-    """
-    text = json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
-    return zlib.compress(text.encode(), level=1)
-
-
-def rows_unpack(packed: bytes | memoryview) -> list[list]:
-    return json.loads(zlib.decompress(packed)) if packed else []
 
 
 def _normalise_header(value: object) -> str:
