@@ -13,12 +13,11 @@ from django.views.decorators.http import require_http_methods
 from accounts.forms import SignupInquiryForm
 from accounts.models import Service
 from accounts.ratelimits import LIMITED_MESSAGE, rate_allow
-from accounts.selectors import guide_centre_status
 from accounts.services.inquiries import inquiry_create
 
 
 def join_index(request: HttpRequest) -> HttpResponse:
-    context = {"services": Service.objects.all(), "centre": guide_centre_status()}
+    context = {"services": Service.objects.all()}
     return render(request, "accounts/help/join_index.html", context)
 
 
@@ -38,9 +37,9 @@ def join_service(request: HttpRequest, code: str) -> HttpResponse:
             )
             messages.success(request, "가입 문의를 남겼어요. 담당자가 확인한 뒤 문자로 답변드려요.")
             return redirect("accounts:join_service", code=service.code)
-    context = {"service": service, "form": form, "centre": guide_centre_status()}
+    context = {"service": service, "form": form}
     return render(request, "accounts/help/join_service.html", context)
 
 
 def guide_centre(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/help/guide_centre.html", {"centre": guide_centre_status()})
+    return render(request, "accounts/help/guide_centre.html")

@@ -17,7 +17,6 @@ from django.views.decorators.cache import never_cache
 from accounts.forms import BirthDateField
 from accounts.phone import phone_display
 from accounts.ratelimits import LIMITED_MESSAGE, rate_allow
-from accounts.selectors import guide_centre_status
 from accounts.services.kakao import KakaoProfile, kakao_profile
 
 PENDING_SESSION_KEY = "accounts_kakao_pending"
@@ -53,7 +52,6 @@ def kakao_refused(request: HttpRequest, sociallogin: SocialLogin, outcome) -> Ht
     context = {
         "reason": outcome.value,
         "phone": phone_display(profile.phone),
-        "centre": guide_centre_status(),
     }
     return render(request, "socialaccount/kakao_refused.html", context)
 
