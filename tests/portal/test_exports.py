@@ -91,6 +91,8 @@ def test_csv_is_streamed_while_rows_are_read():
     assert response["Content-Disposition"] == 'attachment; filename="a.csv"'
 
 
+# Closing a response sends request_finished, which checks the database connections.
+@pytest.mark.django_db
 def test_xlsx_is_sent_from_a_temporary_file_in_blocks():
     rows = ((f"010{n:08d}", f"기사{n}", n) for n in range(20_000))
     response = exports.xlsx_response(
@@ -108,5 +110,7 @@ def test_xlsx_is_sent_from_a_temporary_file_in_blocks():
 
 
 def test_phone_text():
-    assert exports.phone_text("01012345678") == "010-1234-5678"
-    assert exports.phone_text("0212345678") == "0212345678"
+    from accounts.phone import phone_display
+
+    assert phone_display("01012345678") == "010-1234-5678"
+    assert phone_display("0212345678") == "0212345678"
