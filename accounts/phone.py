@@ -65,7 +65,7 @@ def stored_form_condition(field: str = "phone") -> Q:
 
 
 def phone_display(phone: str) -> str:
-    """``01012345678`` → ``010-1234-5678``."""
-    if len(phone) == 11:
+    """``01012345678`` → ``010-1234-5678``; anything else as it is."""
+    if len(phone) == 11 and phone.isdigit():
         return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
     return phone

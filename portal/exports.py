@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from accounts.phone import phone_display
 from portal import clock
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -43,13 +44,6 @@ def escape_formula(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
-def phone_text(phone: str) -> str:
-    """An 11-digit mobile number as ``010-1234-5678``; anything else as it is."""
-    if len(phone) == 11 and phone.isdigit():
-        return f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
-    return phone
-
-
 def _local(value: dt.datetime) -> dt.datetime:
     return clock.aware(value).replace(tzinfo=None) if value.tzinfo else value
 
@@ -66,7 +60,7 @@ def csv_cell(value, *, phone: bool = False) -> str | int | float:
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
-    return escape_formula(phone_text(text) if phone else text)
+    return escape_formula(phone_display(text) if phone else text)
 
 
 def csv_chunks(columns: Sequence[Column], rows: Iterable[Sequence]) -> Iterator[str]:
